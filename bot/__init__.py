@@ -1,0 +1,1 @@
+"""paretobot: regression tracking for LLM inference frameworks."""

@@ -1,0 +1,1 @@
+"""Pure analysis over model types: frontiers, comparisons, economics. No I/O."""

@@ -1,0 +1,71 @@
+"""Pareto frontiers in (interactivity, throughput per GPU) and interpolation along them.
+
+Upper-right is better on both axes. Between frontier points the curve is linear in log-log space:
+monotone by construction (it never invents a bump between two measured points) and scale-free, so a
+ratio of two interpolated frontiers does not depend on the units of either axis.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from bot.analysis.economics import frontier_point
+from bot.config import PriceTable
+from bot.model import Frontier, Point, Sweep
+
+
+def pareto_points(points: Iterable[Point]) -> list[Point]:
+    """The non-dominated points, sorted by interactivity ascending (throughput then descends).
+
+    A point is dominated when another is at least as good on both axes and better on one.
+    Ties (equal on both axes) keep the lower concurrency: the cheaper way to the same place.
+    """
+    ordered = sorted(points, key=lambda p: (-p.interactivity, -p.tput_per_gpu, p.concurrency))
+    kept: list[Point] = []
+    best = -math.inf
+    for point in ordered:
+        if point.tput_per_gpu > best:
+            kept.append(point)
+            best = point.tput_per_gpu
+    return kept[::-1]
+
+
+def frontier_of(sweeps: Sequence[Sweep], prices: PriceTable | None = None) -> Frontier:
+    """The frontier of one or more sweeps of one configuration and build (their union of points)."""
+    if not sweeps:
+        raise ValueError("no sweeps")
+    first = sweeps[0]
+    if any(s.config != first.config or s.build != first.build for s in sweeps):
+        raise ValueError("a frontier is of one configuration and one build")
+    pts = pareto_points(p for s in sweeps for p in s.points)
+    return Frontier(
+        config=first.config,
+        build=first.build,
+        points=tuple(frontier_point(p, first.config.hardware, prices) for p in pts),
+        run_ids=tuple(sorted({s.run_id for s in sweeps})),
+    )
+
+
+def log_curve(frontier: Frontier) -> tuple[np.ndarray, np.ndarray]:
+    """(log interactivity, log throughput) of the frontier points, x ascending."""
+    xs = np.log([p.interactivity for p in frontier.points])
+    ys = np.log([p.tput_per_gpu for p in frontier.points])
+    return xs, ys
+
+
+def throughput_at(frontier: Frontier, interactivity: float | np.ndarray) -> np.ndarray:
+    """Throughput per GPU the frontier reaches at the given interactivity (log-log linear).
+
+    Outside the frontier's measured interactivity range the answer is NaN: extrapolating a
+    benchmark curve is a guess, not a measurement.
+    """
+    xs, ys = log_curve(frontier)
+    x = np.log(np.atleast_1d(np.asarray(interactivity, dtype=float)))
+    if len(xs) == 1:
+        return np.where(np.isclose(x, xs[0]), np.exp(ys[0]), np.nan)
+    out = np.exp(np.interp(x, xs, ys))
+    out[(x < xs[0] - 1e-12) | (x > xs[-1] + 1e-12)] = np.nan
+    return out

@@ -1,0 +1,284 @@
+"""`paretobot` subcommands: parse arguments, call one stage, print. No logic of its own."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from bot import report, store
+from bot.analysis import select
+from bot.analysis.compare import Comparison, compare
+from bot.analysis.frontier import frontier_of
+from bot.config import ConfigError, load_prices
+from bot.ingest import IngestError, Metadata, find_result_files, parse_file
+from bot.model import Frontier
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one line, exit code 1."""
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, default=str))
+
+
+# ---- ingest -------------------------------------------------------------------------------------
+
+_META_OPTIONS = {
+    "hardware": str,
+    "gpus": int,
+    "tp": int,
+    "ep": int,
+    "pp": int,
+    "prefill_gpus": int,
+    "decode_gpus": int,
+    "framework": str,
+    "framework_version": str,
+    "framework_commit": str,
+    "image": str,
+    "image_digest": str,
+    "model": str,
+    "precision": str,
+    "spec_method": str,
+    "isl": int,
+    "osl": int,
+    "scenario": str,
+    "run_id": str,
+    "repeat": int,
+}
+
+
+def _metadata(args: argparse.Namespace) -> Metadata:
+    given = {k: getattr(args, k) for k in _META_OPTIONS if getattr(args, k) is not None}
+    for flag in ("dp_attention", "disagg"):
+        if getattr(args, flag):
+            given[flag] = True
+    try:
+        return Metadata(**given)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        option = "--" + str(first["loc"][0]).replace("_", "-")
+        raise CliError(f"{option}: {first['msg']}") from None
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    options = _metadata(args)
+    engine = store.open_store(args.db)
+    files, missing = find_result_files(Path(p) for p in args.paths)
+    results = [{"path": str(p), "status": "error", "reason": why} for p, why in missing]
+    for path, why in missing:
+        err.print(f"error  {path}: {why}", markup=False)
+    for path in files:
+        results.append(_ingest_one(engine, path, options, quiet=args.json))
+    counts = {s: sum(r["status"] == s for r in results) for s in ("stored", "duplicate", "error")}
+    points = sum(r.get("points", 0) for r in results if r["status"] == "stored")
+    if args.json:
+        _print_json({"files": results, "summary": counts | {"points": points}})
+    else:
+        out.print(
+            f"stored {counts['stored']} file(s) ({points} points), {counts['duplicate']} already "
+            f"stored, {counts['error']} quarantined",
+            markup=False,
+        )
+    return 1 if counts["error"] else 0
+
+
+def _ingest_one(engine: Any, path: Path, options: Metadata, *, quiet: bool) -> dict[str, Any]:
+    digest = None
+    try:
+        parsed = parse_file(path, options)
+        digest = parsed.sha256
+        stored = store.add_file(engine, parsed)
+    except (IngestError, store.StoreError) as exc:
+        store.quarantine(engine, str(path), digest, str(exc))
+        err.print(f"error  {path}: {exc}", markup=False)
+        return {"path": str(path), "status": "error", "reason": str(exc)}
+    status = "stored" if stored else "duplicate"
+    if not quiet:
+        detail = f"{parsed.format}, {parsed.n_points} points" if stored else "already stored"
+        out.print(f"{status:<9} {path} ({detail})", markup=False)
+    for stat in parsed.run_stats:
+        if stat.succeeded < stat.total and not quiet:
+            err.print(
+                f"warning {path}: {stat.total - stat.succeeded} of {stat.total} jobs on "
+                f"{stat.hardware} failed in run '{parsed.run_id}'",
+                markup=False,
+            )
+    return {"path": str(path), "status": status, "format": parsed.format, "points": parsed.n_points}
+
+
+def cmd_quarantine(args: argparse.Namespace) -> int:
+    rows = store.quarantined(store.open_store(args.db))
+    if args.json:
+        _print_json([r.__dict__ for r in rows])
+    for r in [] if args.json else rows:
+        out.print(f"{r.at:%Y-%m-%d %H:%M}  {r.path}: {r.reason}", markup=False)
+    return 0
+
+
+# ---- frontier -----------------------------------------------------------------------------------
+
+
+def _grouped(args: argparse.Namespace) -> dict:
+    sweeps = store.load_sweeps(store.open_store(args.db), config_pattern=args.config)
+    if not sweeps:
+        where = f" matching '{args.config}'" if args.config else ""
+        raise CliError(f"no results stored{where}; load some with `paretobot ingest PATH`")
+    return select.by_config(sweeps)
+
+
+def _frontiers(args: argparse.Namespace) -> list[Frontier]:
+    prices = load_prices()
+    frontiers = []
+    for sweeps in _grouped(args).values():
+        if args.build:
+            chosen = select.pick(sweeps, args.build)
+        else:
+            chosen = select.of_build(sweeps, select.latest_build(sweeps))
+        chosen = [s for s in chosen if s.points]
+        if chosen:
+            frontiers.append(frontier_of(chosen, prices))
+    if not frontiers:
+        raise CliError(f"no stored sweep matches build '{args.build}'")
+    return frontiers
+
+
+def _frontier_table(f: Frontier) -> Table:
+    tiers = list(f.points[0].cost_per_mtok) if f.points else []
+    table = Table(title=f"{f.config.slug}  [{f.build.label}]", title_justify="left")
+    for name in ("conc", "tok/s/user", "tok/s/GPU", *[f"$/Mtok {t}" for t in tiers], "tok/s/MW"):
+        table.add_column(name, justify="right")
+    for p in f.points:
+        costs = [report.num(p.cost_per_mtok[t]) for t in tiers]
+        table.add_row(
+            str(p.concurrency),
+            report.num(p.interactivity),
+            report.num(p.tput_per_gpu),
+            *costs,
+            report.num(p.tokens_per_mw),
+        )
+    return table
+
+
+def cmd_frontier(args: argparse.Namespace) -> int:
+    frontiers = _frontiers(args)
+    if args.json:
+        _print_json([report.frontier_json(f) for f in frontiers])
+        return 0
+    for f in frontiers:
+        out.print(_frontier_table(f))
+    return 0
+
+
+# ---- compare ------------------------------------------------------------------------------------
+
+
+def _comparisons(args: argparse.Namespace) -> list[Comparison]:
+    comparisons = []
+    for sweeps in _grouped(args).values():
+        base, cand = select.pick(sweeps, args.baseline), select.pick(sweeps, args.candidate)
+        if any(s.points for s in base) and any(s.points for s in cand):
+            comparisons.append(compare(base, cand))
+    if not comparisons:
+        raise CliError(
+            f"no configuration has results for both '{args.baseline}' and '{args.candidate}' "
+            "(a build is named by version, image tag or commit prefix; a run by run:ID)"
+        )
+    return comparisons
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    comparisons = _comparisons(args)
+    if args.json:
+        _print_json([report.comparison_json(c) for c in comparisons])
+    else:
+        print(report.comparison_markdown(comparisons), end="")
+    return 0
+
+
+# ---- demo ---------------------------------------------------------------------------------------
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The main job on embedded defaults: ingest the bundled examples, show frontiers, compare."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = args.db or f"sqlite:///{tmp}/demo.db"
+        base = argparse.Namespace(db=db, json=False, config=None, build=None)
+        out.rule("ingest: the bundled example results (examples/)")
+        ingest_args = argparse.Namespace(**vars(base), paths=[str(EXAMPLES)])
+        ingest_args.__dict__.update({k: None for k in _META_OPTIONS})
+        ingest_args.__dict__.update(dp_attention=False, disagg=False)
+        cmd_ingest(ingest_args)
+        out.rule("frontier: each configuration's latest build")
+        cmd_frontier(base)
+        out.rule("compare: two runs of vLLM 0.32.0 on this CPU (expect no real change)")
+        compare_args = argparse.Namespace(
+            **vars(base) | {"config": "tiny"}, baseline="run:run-a", candidate="run:run-b"
+        )
+        cmd_compare(compare_args)
+    return 0
+
+
+# ---- argument parsing ---------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help="SQLAlchemy URL (default: $PARETOBOT_DB or paretobot.db)")
+    common.add_argument("--json", action="store_true", help="machine-readable output")
+    parser = argparse.ArgumentParser(prog="paretobot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ingest = sub.add_parser("ingest", parents=[common], help="load result files or folders")
+    ingest.add_argument("paths", nargs="+", metavar="PATH")
+    meta = ingest.add_argument_group("metadata a file lacks (overrides sidecars)")
+    for name, kind in _META_OPTIONS.items():
+        meta.add_argument("--" + name.replace("_", "-"), type=kind, dest=name)
+    meta.add_argument("--dp-attention", action="store_true")
+    meta.add_argument("--disagg", action="store_true")
+    ingest.set_defaults(func=cmd_ingest)
+
+    frontier = sub.add_parser("frontier", parents=[common], help="Pareto frontier(s)")
+    frontier.add_argument("--config", help="configuration pattern (substring or glob of the slug)")
+    frontier.add_argument("--build", help="build selector (default: latest stored build)")
+    frontier.set_defaults(func=cmd_frontier)
+
+    comp = sub.add_parser("compare", parents=[common], help="candidate frontier vs baseline")
+    comp.add_argument("--baseline", required=True, help="build (version, tag, commit) or run:ID")
+    comp.add_argument("--candidate", required=True, help="build (version, tag, commit) or run:ID")
+    comp.add_argument("--config", help="configuration pattern (default: every common one)")
+    comp.add_argument("--markdown", action="store_true", help="markdown table (the default)")
+    comp.set_defaults(func=cmd_compare)
+
+    quar = sub.add_parser("quarantine", parents=[common], help="files refused, with reasons")
+    quar.set_defaults(func=cmd_quarantine)
+
+    demo = sub.add_parser("demo", parents=[common], help="the loop on the bundled examples")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (CliError, ConfigError, store.StoreError, select.SelectionError) as exc:
+        err.print(f"paretobot: {exc}", markup=False)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

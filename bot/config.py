@@ -1,0 +1,95 @@
+"""Loads and validates configs/*.yaml: the one place that knows the config schema.
+
+Configs come from PARETOBOT_CONFIGS (a folder) when set, else the `configs/` folder of this
+checkout. Every error names the file, the key and the field.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+
+class ConfigError(ValueError):
+    """A config file is missing or invalid; the message names file, key and field."""
+
+
+class GpuCost(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kw_all_in: float = Field(gt=0)
+    usd_per_gpu_hour: dict[str, float]
+
+
+class PriceTable(BaseModel):
+    """One dated version of the power and price table."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: int = Field(ge=1)
+    date: date
+    source: str = Field(min_length=1)
+    tiers: list[str] = Field(min_length=1)
+    gpus: dict[str, GpuCost]
+
+    @model_validator(mode="after")
+    def _every_tier_priced(self) -> PriceTable:
+        for sku, cost in self.gpus.items():
+            if set(cost.usd_per_gpu_hour) != set(self.tiers):
+                raise ValueError(
+                    f"gpus.{sku}.usd_per_gpu_hour has tiers {sorted(cost.usd_per_gpu_hour)}, "
+                    f"expected {self.tiers}"
+                )
+            if any(price <= 0 for price in cost.usd_per_gpu_hour.values()):
+                raise ValueError(f"gpus.{sku}.usd_per_gpu_hour has a price <= 0")
+        return self
+
+    def cost_for(self, hardware: str) -> GpuCost | None:
+        """The SKU's entry; runner-style names such as 'b200-dgxc-slurm' match their SKU 'b200'."""
+        name = hardware.lower()
+        return self.gpus.get(name) or self.gpus.get(name.split("-", 1)[0])
+
+
+class HardwareFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tables: list[PriceTable] = Field(min_length=1)
+
+
+def config_dir() -> Path:
+    env = os.environ.get("PARETOBOT_CONFIGS")
+    return Path(env) if env else Path(__file__).resolve().parents[1] / "configs"
+
+
+def _describe(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in exc.errors()
+    )
+
+
+def read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read YAML: {exc}") from None
+
+
+def load_prices(path: Path | None = None) -> PriceTable:
+    """The newest price table in configs/hardware.yaml."""
+    path = path or config_dir() / "hardware.yaml"
+    raw = read_yaml(path)
+    try:
+        parsed = HardwareFile.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {_describe(exc)}") from None
+    versions = [t.version for t in parsed.tables]
+    if len(set(versions)) != len(versions):
+        raise ConfigError(f"{path}: tables: two tables share a version number")
+    return max(parsed.tables, key=lambda t: t.version)

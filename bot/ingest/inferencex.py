@@ -1,0 +1,142 @@
+"""InferenceX processed results: `agg_*.json` (one point), `agg_bmk.json` (a run's list), run_stats.
+
+These state their own configuration (hw, tp, ep, image...) and per-GPU throughput, with latencies
+in seconds. Agentic (trace replay) points have no fixed ISL/OSL (stored as 0) and, in the early
+schema, no TPOT: interactivity then comes from the file's own figure or the median ITL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.ingest import fields as f
+from bot.ingest.metadata import parse_metadata
+from bot.ingest.reading import Reading, latencies_ms
+from bot.model import Point
+
+_LATENCIES = {
+    f"{stat}_{metric}_ms": f"{stat}_{metric}"
+    for stat in ("median", "mean", "p90", "p99")
+    for metric in ("ttft", "tpot", "itl", "e2el")
+}
+
+
+@dataclass(frozen=True)
+class RunStat:
+    """How many of a run's benchmark jobs on one hardware succeeded (InferenceX run_stats.json)."""
+
+    hardware: str
+    succeeded: int
+    total: int
+
+
+def _interactivity(doc: Mapping[str, Any], lat: Mapping[str, float | None]) -> float:
+    if lat["median_tpot_ms"] is not None:
+        return f.interactivity(lat["median_tpot_ms"])
+    for key in ("median_intvty", "mean_intvty"):
+        value = f.number(doc, key)
+        if value:
+            return value
+    if lat["median_itl_ms"]:
+        return 1000.0 / lat["median_itl_ms"]
+    raise f.IngestError("no median_tpot, median_intvty or median_itl: interactivity is unknown")
+
+
+def _scenario(doc: Mapping[str, Any]) -> str:
+    scenario = f.text(doc, "scenario_type") or "fixed-seq-len"
+    offload = f.text(doc, "offloading") or f.text(doc, "offload_mode")
+    if offload and offload.lower() not in {"none", "off", "false"}:
+        scenario += f"+offload-{offload.lower()}"
+    return scenario
+
+
+def _stated(doc: Mapping[str, Any]) -> dict:
+    image = f.text(doc, "image")
+    multinode = bool(f.flag(doc, "is_multinode"))
+    disagg = bool(f.flag(doc, "disagg"))
+    agentic = f.text(doc, "scenario_type") is not None
+    stated = {
+        "hardware": f.text(doc, "hw", required=True),
+        "framework": f.text(doc, "framework", required=True),
+        "model": f.text(doc, "infmax_model_prefix") or f.text(doc, "model", required=True),
+        "precision": f.text(doc, "precision", required=True),
+        "spec_method": f.text(doc, "spec_decoding") or "none",
+        "image": image,
+        "isl": 0 if agentic and "isl" not in doc else f.count(doc, "isl", required=True),
+        "osl": 0 if agentic and "osl" not in doc else f.count(doc, "osl", required=True),
+        "dp_attention": f.flag(doc, "dp_attention"),
+        "disagg": disagg,
+        "scenario": _scenario(doc),
+    }
+    if multinode or disagg:
+        prefill = f.count(doc, "num_prefill_gpu", required=True)
+        decode = f.count(doc, "num_decode_gpu", required=True)
+        stated |= {
+            "tp": f.count(doc, "decode_tp") or f.count(doc, "tp"),
+            "ep": f.count(doc, "decode_ep") or f.count(doc, "ep"),
+            "prefill_gpus": prefill,
+            "decode_gpus": decode,
+            "gpus": (prefill or 0) + (decode or 0) if disagg else decode,
+        }
+    else:
+        tp = f.count(doc, "tp", required=True)
+        if not tp:
+            raise f.IngestError("field 'tp' is zero: the GPU count is unknown")
+        stated |= {"tp": tp, "ep": f.count(doc, "ep"), "gpus": tp}
+    return stated
+
+
+def _reading(doc: Any) -> Reading:
+    if not isinstance(doc, dict):
+        raise f.IngestError(f"expected a JSON object, found {type(doc).__name__}")
+    concurrency = f.count(doc, "conc") if "conc" in doc else f.count(doc, "users")
+    if not concurrency:
+        raise f.IngestError("missing required field 'conc' (or 'users')")
+    lat = latencies_ms(doc, _LATENCIES, scale=1000.0)
+    succeeded = f.count(doc, "num_requests_successful")
+    total = f.count(doc, "num_requests_total")
+    if succeeded is not None and total is not None and succeeded > total:
+        raise f.IngestError("num_requests_successful exceeds num_requests_total")
+    point = Point(
+        concurrency=concurrency,
+        tput_per_gpu=f.positive(doc, "tput_per_gpu"),
+        interactivity=_interactivity(doc, lat),
+        output_tput_per_gpu=f.number(doc, "output_tput_per_gpu"),
+        input_tput_per_gpu=f.number(doc, "input_tput_per_gpu"),
+        completed=succeeded,
+        failed=None if succeeded is None or total is None else total - succeeded,
+        duration_s=f.number(doc, "duration_seconds"),
+        **lat,
+    )
+    return Reading(parse_metadata(_stated(doc), "the file"), point)
+
+
+def parse_agg(doc: Any, path: Path) -> list[Reading]:
+    return [_reading(doc)]
+
+
+def parse_agg_bmk(docs: Any, path: Path) -> list[Reading]:
+    readings = []
+    for i, doc in enumerate(docs):
+        try:
+            readings.append(_reading(doc))
+        except f.IngestError as exc:
+            raise f.IngestError(f"{exc} (entry {i})") from None
+    return readings
+
+
+def parse_run_stats(doc: Any, path: Path) -> list[RunStat]:
+    stats = []
+    for hardware, entry in doc.items():
+        if not isinstance(entry, dict):
+            raise f.IngestError(f"entry '{hardware}' is not an object")
+        succeeded = f.count(entry, "n_success", required=True)
+        total = f.count(entry, "total", required=True)
+        assert succeeded is not None and total is not None
+        if succeeded > total:
+            raise f.IngestError(f"'{hardware}': n_success {succeeded} exceeds total {total}")
+        stats.append(RunStat(str(hardware).lower(), succeeded, total))
+    return stats

@@ -1,0 +1,181 @@
+"""The domain types every stage shares: what was run, on what, and what it measured. No I/O here."""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+
+@dataclass(frozen=True, order=True)
+class ConfigKey:
+    """What makes two results comparable: InferenceX's identity tuple.
+
+    The GPU count is part of the identity so that two results with the same key always divide
+    throughput by the same number (tp * pp on one node, prefill + decode GPUs when disaggregated).
+    """
+
+    model: str
+    precision: str
+    hardware: str
+    framework: str
+    isl: int  # 0 for trace replay (agentic), where lengths vary by request
+    osl: int
+    gpus: int
+    tp: int = 1
+    ep: int = 1
+    pp: int = 1
+    dp_attention: bool = False
+    spec_method: str = "none"
+    disagg: bool = False
+    prefill_gpus: int = 0
+    decode_gpus: int = 0
+    scenario: str = "fixed-seq-len"
+
+    @property
+    def topology(self) -> str:
+        """InferenceX's spelling, e.g. 'tp8-ep1-dpafalse' (plus pp and P/D GPUs when used)."""
+        text = f"tp{self.tp}-ep{self.ep}-dpa{str(self.dp_attention).lower()}"
+        if self.pp != 1:
+            text += f"-pp{self.pp}"
+        if self.disagg:
+            text += f"-p{self.prefill_gpus}d{self.decode_gpus}"
+        return text
+
+    @property
+    def slug(self) -> str:
+        """One line that names the configuration; `--config` patterns match against it."""
+        return "/".join(
+            [
+                self.model,
+                self.precision,
+                self.hardware,
+                self.framework,
+                self.topology,
+                f"{self.gpus}gpu",
+                f"spec-{self.spec_method}",
+                f"disagg-{str(self.disagg).lower()}",
+                f"{self.isl}x{self.osl}",
+                self.scenario,
+            ]
+        )
+
+    def matches(self, pattern: str) -> bool:
+        """True if `pattern` (a shell glob, or a plain substring) names this configuration."""
+        if any(ch in pattern for ch in "*?["):
+            return fnmatch.fnmatchcase(self.slug.lower(), pattern.lower())
+        return pattern.lower() in self.slug.lower()
+
+
+@dataclass(frozen=True, order=True)
+class Build:
+    """What was run: framework + version + commit + image (tag and digest)."""
+
+    framework: str
+    version: str
+    commit: str = ""
+    image: str = ""
+    image_digest: str = ""
+
+    @property
+    def label(self) -> str:
+        """The name people use for a build: the image tag if there is one, else the version."""
+        if self.image:
+            return self.image.rsplit("/", 1)[-1]
+        return f"{self.framework} {self.version}" + (f" @{self.commit[:10]}" if self.commit else "")
+
+    def matches(self, selector: str) -> bool:
+        """A selector names a build by version, image (or tag) or a commit prefix of 7+ chars."""
+        s = selector.strip().lower()
+        if not s:
+            return False
+        candidates = {self.version.lower(), self.image.lower(), self.label.lower()}
+        if self.image:
+            candidates.add(self.image.lower().rsplit(":", 1)[-1])
+        if s in candidates or s.lstrip("v") == self.version.lower().lstrip("v"):
+            return True
+        return len(s) >= 7 and bool(self.commit) and self.commit.lower().startswith(s)
+
+
+@dataclass(frozen=True)
+class Point:
+    """One concurrency level of one sweep. Latencies are milliseconds; throughputs are tokens/s."""
+
+    concurrency: int
+    tput_per_gpu: float
+    interactivity: float  # tok/s/user = 1000 / median TPOT (ms)
+    output_tput_per_gpu: float | None = None
+    input_tput_per_gpu: float | None = None
+    request_throughput: float | None = None
+    median_ttft_ms: float | None = None
+    mean_ttft_ms: float | None = None
+    p90_ttft_ms: float | None = None
+    p99_ttft_ms: float | None = None
+    median_tpot_ms: float | None = None
+    mean_tpot_ms: float | None = None
+    p90_tpot_ms: float | None = None
+    p99_tpot_ms: float | None = None
+    median_itl_ms: float | None = None
+    mean_itl_ms: float | None = None
+    p90_itl_ms: float | None = None
+    p99_itl_ms: float | None = None
+    median_e2el_ms: float | None = None
+    mean_e2el_ms: float | None = None
+    p90_e2el_ms: float | None = None
+    p99_e2el_ms: float | None = None
+    completed: int | None = None
+    failed: int | None = None
+    duration_s: float | None = None
+    accept_length: float | None = None  # speculative decoding: mean accepted tokens per step
+
+
+SWEEP_OK = "ok"
+SWEEP_FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A configuration run on one build: its points (one per concurrency) and how it ended."""
+
+    config: ConfigKey
+    build: Build
+    run_id: str
+    points: tuple[Point, ...]
+    repeat: int = 0
+    status: str = SWEEP_OK
+    cause: str = ""  # why it failed: "oom", "launch", "timeout", ... (empty when ok)
+    started_at: datetime | None = None
+
+    def with_points(self, points: tuple[Point, ...]) -> Sweep:
+        return replace(self, points=points)
+
+
+@dataclass(frozen=True)
+class FrontierPoint:
+    """A point on a Pareto frontier, with what it costs where prices are known."""
+
+    interactivity: float
+    tput_per_gpu: float
+    concurrency: int
+    cost_per_mtok: dict[str, float] = field(default_factory=dict)  # price tier -> $ per 1M tokens
+    tokens_per_mw: float | None = None  # tok/s per all-in MW
+
+
+@dataclass(frozen=True)
+class Frontier:
+    """The upper-right Pareto set in (interactivity, tput_per_gpu), sorted by interactivity."""
+
+    config: ConfigKey
+    build: Build
+    points: tuple[FrontierPoint, ...]
+    run_ids: tuple[str, ...] = ()
+
+    @property
+    def interactivity_range(self) -> tuple[float, float] | None:
+        if not self.points:
+            return None
+        return self.points[0].interactivity, self.points[-1].interactivity
+
+    @property
+    def peak_tput_per_gpu(self) -> float | None:
+        return max((p.tput_per_gpu for p in self.points), default=None)

@@ -1,0 +1,291 @@
+"""The only code that talks to the database: append-only results through SQLAlchemy Core.
+
+SQLite file by default (`paretobot.db`), any SQLAlchemy URL through PARETOBOT_DB. Each result
+file is stored in one transaction or not at all; the same bytes are stored once (sha256); a point
+that would replace a stored one is refused, never overwritten.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from bot.ingest import ParsedFile
+from bot.model import Build, ConfigKey, Point, Sweep
+
+SCHEMA_VERSION = 1
+DEFAULT_URL = "sqlite:///paretobot.db"
+
+_SQL_TYPES = {int: sa.Integer, float: sa.Float, str: sa.String, bool: sa.Boolean}
+
+
+def _columns(cls: type, *, nullable: bool) -> list[sa.Column]:
+    """One column per dataclass field, so the schema cannot drift from the model."""
+    out = []
+    for field in fields(cls):
+        base = field.type.split(" | ")[0] if isinstance(field.type, str) else field.type
+        sql_type = _SQL_TYPES[{"int": int, "float": float, "str": str, "bool": bool}[base]]
+        out.append(sa.Column(field.name, sql_type, nullable=nullable or " | None" in field.type))
+    return out
+
+
+metadata = sa.MetaData()
+meta_table = sa.Table(
+    "meta", metadata, sa.Column("key", sa.String, primary_key=True), sa.Column("value", sa.String)
+)
+files_table = sa.Table(
+    "files",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("path", sa.String, nullable=False),
+    sa.Column("format", sa.String, nullable=False),
+    sa.Column("ingested_at", sa.DateTime(timezone=True), nullable=False),
+)
+configs_table = sa.Table(
+    "configs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("slug", sa.String, nullable=False, unique=True),
+    *_columns(ConfigKey, nullable=False),
+)
+builds_table = sa.Table(
+    "builds",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    *_columns(Build, nullable=False),
+    sa.UniqueConstraint("framework", "version", "commit", "image", "image_digest"),
+)
+sweeps_table = sa.Table(
+    "sweeps",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("config_id", sa.ForeignKey("configs.id"), nullable=False),
+    sa.Column("build_id", sa.ForeignKey("builds.id"), nullable=False),
+    sa.Column("run_id", sa.String, nullable=False),
+    sa.Column("repeat", sa.Integer, nullable=False),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("cause", sa.String, nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True)),
+    sa.UniqueConstraint("config_id", "build_id", "run_id", "repeat"),
+)
+points_table = sa.Table(
+    "points",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sweep_id", sa.ForeignKey("sweeps.id"), nullable=False, index=True),
+    sa.Column("file_id", sa.ForeignKey("files.id"), nullable=False),
+    *_columns(Point, nullable=True),
+    sa.UniqueConstraint("sweep_id", "concurrency"),
+)
+run_stats_table = sa.Table(
+    "run_stats",
+    metadata,
+    sa.Column("file_id", sa.ForeignKey("files.id"), nullable=False),
+    sa.Column("run_id", sa.String, nullable=False),
+    sa.Column("hardware", sa.String, nullable=False),
+    sa.Column("succeeded", sa.Integer, nullable=False),
+    sa.Column("total", sa.Integer, nullable=False),
+)
+quarantine_table = sa.Table(
+    "quarantine",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("path", sa.String, nullable=False),
+    sa.Column("sha256", sa.String(64)),
+    sa.Column("reason", sa.String, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+class StoreError(RuntimeError):
+    """The database cannot be used as asked (wrong schema version, a conflicting point...)."""
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    path: str
+    sha256: str | None
+    reason: str
+    at: datetime
+
+
+def database_url(url: str | None = None) -> str:
+    return url or os.environ.get("PARETOBOT_DB") or DEFAULT_URL
+
+
+def open_store(url: str | None = None) -> Engine:
+    """Connect, create the schema on first use, and refuse a database of another schema version."""
+    engine = sa.create_engine(database_url(url))
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        found = conn.execute(
+            sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version")
+        ).scalar()
+        if found is None:
+            conn.execute(
+                meta_table.insert().values(key="schema_version", value=str(SCHEMA_VERSION))
+            )
+        elif int(found) != SCHEMA_VERSION:
+            raise StoreError(
+                f"database schema version {found}; this paretobot reads version {SCHEMA_VERSION}"
+            )
+    return engine
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _get_or_insert(conn: Connection, table: sa.Table, values: dict[str, Any]) -> int:
+    where = sa.and_(*(table.c[k] == v for k, v in values.items()))
+    found = conn.execute(sa.select(table.c.id).where(where)).scalar()
+    if found is not None:
+        return found
+    return conn.execute(table.insert().values(**values)).inserted_primary_key[0]
+
+
+def _config_values(config: ConfigKey) -> dict[str, Any]:
+    return {"slug": config.slug, **{f.name: getattr(config, f.name) for f in fields(ConfigKey)}}
+
+
+def _point_values(point: Point) -> dict[str, Any]:
+    return {f.name: getattr(point, f.name) for f in fields(Point)}
+
+
+def _sweep_id(conn: Connection, sweep: Sweep) -> int:
+    config_id = _get_or_insert(conn, configs_table, _config_values(sweep.config))
+    build_id = _get_or_insert(
+        conn, builds_table, {f.name: getattr(sweep.build, f.name) for f in fields(Build)}
+    )
+    key = {"config_id": config_id, "build_id": build_id, "run_id": sweep.run_id}
+    key["repeat"] = sweep.repeat
+    found = conn.execute(
+        sa.select(sweeps_table.c.id).where(
+            sa.and_(*(sweeps_table.c[k] == v for k, v in key.items()))
+        )
+    ).scalar()
+    if found is not None:
+        return found
+    row = key | {"status": sweep.status, "cause": sweep.cause, "started_at": sweep.started_at}
+    return conn.execute(sweeps_table.insert().values(**row)).inserted_primary_key[0]
+
+
+def _refuse_replacing(conn: Connection, sweep_id: int, sweep: Sweep) -> None:
+    stored = conn.execute(
+        sa.select(points_table.c.concurrency, files_table.c.path)
+        .join(files_table, files_table.c.id == points_table.c.file_id)
+        .where(points_table.c.sweep_id == sweep_id)
+    ).all()
+    taken = {row.concurrency: row.path for row in stored}
+    for point in sweep.points:
+        if point.concurrency in taken:
+            raise StoreError(
+                f"run '{sweep.run_id}' repeat {sweep.repeat} already has concurrency "
+                f"{point.concurrency} (from {taken[point.concurrency]}); results are append-only: "
+                "give this file its own --run-id or --repeat"
+            )
+
+
+def add_file(engine: Engine, parsed: ParsedFile) -> bool:
+    """Store a parsed file in one transaction. False if these exact bytes were stored before."""
+    with engine.begin() as conn:
+        if conn.execute(
+            sa.select(files_table.c.id).where(files_table.c.sha256 == parsed.sha256)
+        ).scalar():
+            return False
+        file_id = conn.execute(
+            files_table.insert().values(
+                sha256=parsed.sha256,
+                path=str(parsed.path),
+                format=parsed.format,
+                ingested_at=_now(),
+            )
+        ).inserted_primary_key[0]
+        for sweep in parsed.sweeps:
+            sweep_id = _sweep_id(conn, sweep)
+            _refuse_replacing(conn, sweep_id, sweep)
+            conn.execute(
+                points_table.insert(),
+                [
+                    {"sweep_id": sweep_id, "file_id": file_id, **_point_values(p)}
+                    for p in sweep.points
+                ],
+            )
+        for stat in parsed.run_stats:
+            conn.execute(
+                run_stats_table.insert().values(
+                    file_id=file_id,
+                    run_id=parsed.run_id,
+                    hardware=stat.hardware,
+                    succeeded=stat.succeeded,
+                    total=stat.total,
+                )
+            )
+    return True
+
+
+def quarantine(engine: Engine, path: str, sha256: str | None, reason: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            quarantine_table.insert().values(path=path, sha256=sha256, reason=reason, at=_now())
+        )
+
+
+def quarantined(engine: Engine) -> list[Quarantined]:
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(quarantine_table).order_by(quarantine_table.c.id)).all()
+    return [Quarantined(r.path, r.sha256, r.reason, r.at) for r in rows]
+
+
+def _row_to(cls: type, row: Any, prefix: str = "") -> Any:
+    return cls(**{f.name: getattr(row, prefix + f.name) for f in fields(cls)})
+
+
+def load_sweeps(engine: Engine, *, config_pattern: str | None = None) -> list[Sweep]:
+    """Every stored sweep (in the order it was first stored), optionally of matching configs."""
+    c, b, s, p = configs_table, builds_table, sweeps_table, points_table
+    cols = [s.c.id.label("sweep_pk"), s.c.run_id, s.c.repeat, s.c.status, s.c.cause, s.c.started_at]
+    cols += [c.c[f.name].label("c_" + f.name) for f in fields(ConfigKey)]
+    cols += [b.c[f.name].label("b_" + f.name) for f in fields(Build)]
+    query = sa.select(*cols).join(c, c.c.id == s.c.config_id).join(b, b.c.id == s.c.build_id)
+    with engine.connect() as conn:
+        sweep_rows = conn.execute(query.order_by(s.c.id)).all()
+        point_rows = conn.execute(sa.select(p).order_by(p.c.sweep_id, p.c.concurrency)).all()
+    points: dict[int, list[Point]] = defaultdict(list)
+    for row in point_rows:
+        points[row.sweep_id].append(_row_to(Point, row))
+    sweeps = []
+    for row in sweep_rows:
+        config = _row_to(ConfigKey, row, "c_")
+        if config_pattern and not config.matches(config_pattern):
+            continue
+        started = row.started_at.replace(tzinfo=UTC) if row.started_at else None
+        sweeps.append(
+            Sweep(
+                config=config,
+                build=_row_to(Build, row, "b_"),
+                run_id=row.run_id,
+                points=tuple(points[row.sweep_pk]),
+                repeat=row.repeat,
+                status=row.status,
+                cause=row.cause,
+                started_at=started,
+            )
+        )
+    return sweeps
+
+
+def count_rows(engine: Engine, tables: Iterable[str] = ("files", "sweeps", "points")) -> dict:
+    with engine.connect() as conn:
+        return {
+            t: conn.execute(sa.select(sa.func.count()).select_from(metadata.tables[t])).scalar()
+            for t in tables
+        }
