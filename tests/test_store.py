@@ -1,0 +1,88 @@
+"""The store: schema on first use, append-only, one transaction per file, same bytes stored once."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+import sqlalchemy as sa
+from conftest import AGENTIC, AGG, RAW
+
+from bot import store
+from bot.ingest import Metadata, parse_file
+
+GPTOSS = Metadata(hardware="h100", precision="mxfp4", framework="vllm", framework_version="v0.11")
+
+
+def test_schema_version_is_recorded_and_checked(db_url):
+    engine = store.open_store(db_url)
+    with engine.begin() as conn:
+        version = conn.execute(
+            sa.text("SELECT value FROM meta WHERE key='schema_version'")
+        ).scalar()
+        assert version == str(store.SCHEMA_VERSION)
+        conn.execute(sa.text("UPDATE meta SET value='999' WHERE key='schema_version'"))
+    engine.dispose()
+    with pytest.raises(store.StoreError, match="schema version 999"):
+        store.open_store(db_url)
+
+
+def test_same_bytes_are_stored_once(engine):
+    parsed = parse_file(AGENTIC / "kimik2.5-fp4-mi355x-vllm-0603" / "agg_bmk.json")
+    assert store.add_file(engine, parsed) is True
+    assert store.add_file(engine, parsed) is False
+    assert store.count_rows(engine) == {"files": 1, "sweeps": 2, "points": 20}
+
+
+def test_round_trip_keeps_every_field(engine):
+    files = sorted(RAW.glob("*.json"))
+    parsed = [parse_file(p, GPTOSS) for p in files]
+    for p in parsed:
+        store.add_file(engine, p)
+    (sweep,) = store.load_sweeps(engine)  # one folder, one run: eight files, one sweep
+    expected = sorted((p.sweeps[0].points[0] for p in parsed), key=lambda pt: pt.concurrency)
+    assert list(sweep.points) == expected
+    assert sweep.config == parsed[0].sweeps[0].config
+    assert sweep.build == parsed[0].sweeps[0].build
+
+
+def test_a_point_is_never_replaced(engine, tmp_path):
+    path = RAW / "concurrency_4_req_rate_inf_gpus_16_ctx_8_gen_8.json"
+    store.add_file(engine, parse_file(path, GPTOSS))
+    # the same concurrency of the same run again, from different bytes
+    copy = tmp_path / "gptoss_multinode" / path.name
+    copy.parent.mkdir()
+    copy.write_text(path.read_text() + "\n")
+    with pytest.raises(store.StoreError, match="already has concurrency 4"):
+        store.add_file(engine, parse_file(copy, GPTOSS))
+    assert store.count_rows(engine) == {"files": 1, "sweeps": 1, "points": 1}
+    # as a second repeat it is welcome
+    store.add_file(engine, parse_file(copy, GPTOSS.model_copy(update={"repeat": 1})))
+    assert store.count_rows(engine)["points"] == 2
+
+
+def test_failure_mid_file_rolls_back_everything(engine):
+    parsed = parse_file(AGENTIC / "kimik2.5-fp4-mi355x-vllm-0603" / "agg_bmk.json")
+    first, second = parsed.sweeps
+    # the second sweep repeats a concurrency: the insert fails after the first sweep went in
+    broken = replace(second, points=(*second.points, second.points[0]))
+    with pytest.raises(sa.exc.IntegrityError):
+        store.add_file(engine, replace(parsed, sweeps=(first, broken)))
+    assert store.count_rows(engine) == {"files": 0, "sweeps": 0, "points": 0}
+
+
+def test_config_pattern_filters(engine):
+    for path in AGG.glob("*.json"):
+        store.add_file(engine, parse_file(path))
+    assert len(store.load_sweeps(engine)) == 2
+    assert len(store.load_sweeps(engine, config_pattern="8192x1024")) == 1
+    assert len(store.load_sweeps(engine, config_pattern="kimi*mi355x*1024x1024*")) == 1
+    assert store.load_sweeps(engine, config_pattern="h100") == []
+
+
+def test_database_from_environment(monkeypatch, tmp_path):
+    url = f"sqlite:///{tmp_path}/env.db"
+    monkeypatch.setenv("PARETOBOT_DB", url)
+    assert store.database_url() == url
+    store.open_store().dispose()
+    assert (tmp_path / "env.db").exists()
