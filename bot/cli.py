@@ -16,11 +16,15 @@ from rich.table import Table
 
 from bot import report, store
 from bot.analysis import select
-from bot.analysis.compare import Comparison, compare
+from bot.analysis.changepoints import detect
 from bot.analysis.frontier import frontier_of
-from bot.config import ConfigError, load_prices
+from bot.analysis.history import history
+from bot.analysis.noise import NoiseModel, noise_model
+from bot.analysis.verdict import Verdict, judge
+from bot.config import ConfigError, load_policy, load_prices
 from bot.ingest import IngestError, Metadata, find_result_files, parse_file
-from bot.model import Frontier
+from bot.model import ConfigKey, Frontier
+from bot.series import SeriesError, read_series
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 out = Console(highlight=False, soft_wrap=True)
@@ -183,29 +187,85 @@ def cmd_frontier(args: argparse.Namespace) -> int:
     return 0
 
 
-# ---- compare ------------------------------------------------------------------------------------
+# ---- compare, history, detect -------------------------------------------------------------------
 
 
-def _comparisons(args: argparse.Namespace) -> list[Comparison]:
-    comparisons = []
-    for sweeps in _grouped(args).values():
+def _verdicts(args: argparse.Namespace) -> tuple[list[Verdict], dict[ConfigKey, NoiseModel]]:
+    policy, prices = load_policy(), load_prices()
+    verdicts, noise = [], {}
+    for config, sweeps in _grouped(args).items():
         base, cand = select.pick(sweeps, args.baseline), select.pick(sweeps, args.candidate)
-        if any(s.points for s in base) and any(s.points for s in cand):
-            comparisons.append(compare(base, cand))
-    if not comparisons:
+        if base and cand:
+            noise[config] = noise_model(sweeps)
+            verdicts.append(judge(base, cand, policy, noise[config], prices))
+    if not verdicts:
         raise CliError(
             f"no configuration has results for both '{args.baseline}' and '{args.candidate}' "
             "(a build is named by version, image tag or commit prefix; a run by run:ID)"
         )
-    return comparisons
+    return verdicts, noise
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    comparisons = _comparisons(args)
+    verdicts, noise = _verdicts(args)
     if args.json:
-        _print_json([report.comparison_json(c) for c in comparisons])
+        _print_json([report.verdict_json(v, noise[v.config]) for v in verdicts])
     else:
-        print(report.comparison_markdown(comparisons), end="")
+        print(report.verdicts_markdown(verdicts, load_policy(), noise), end="")
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    policy = load_policy()
+    histories = [history(sweeps, policy) for sweeps in _grouped(args).values()]
+    if args.json:
+        _print_json([report.history_json(h) for h in histories])
+        return 0
+    for h in histories:
+        out.print(f"{h.config.slug}: {len(h.builds)} builds, {h.measure}", markup=False)
+        for cp in h.changes:
+            label = h.builds[cp.index].build.label
+            out.print(
+                f"  {cp.change:+.1%} at {label} (build {cp.index}; p={cp.p_value:.2g}; "
+                f"median {report.num(cp.before.median)} -> {report.num(cp.after.median)})",
+                markup=False,
+            )
+        if not h.changes:
+            out.print("  no change point", markup=False)
+    return 0
+
+
+def cmd_detect(args: argparse.Namespace) -> int:
+    try:
+        series = read_series(Path(args.csv), args.column)
+    except SeriesError as exc:
+        raise CliError(str(exc)) from None
+    settings = load_policy().changepoints
+    changes = detect(
+        series.values,
+        alpha=args.alpha or settings.alpha,
+        min_size=args.min_size or settings.min_size,
+        min_effect=args.min_effect,
+    )
+    if args.json:
+        _print_json(
+            {
+                "column": series.column,
+                "rows": len(series.values),
+                "missing": sum(v is None for v in series.values),
+                "change_points": [report.change_point_json(cp, series.labels) for cp in changes],
+            }
+        )
+        return 0
+    for cp in changes:
+        where = f" ({series.labels[cp.index]})" if series.labels else ""
+        out.print(
+            f"row {cp.index}{where}: {cp.change:+.1%}, p={cp.p_value:.2g}, "
+            f"mean {report.num(cp.before.mean)} -> {report.num(cp.after.mean)}",
+            markup=False,
+        )
+    if not changes:
+        out.print("no change point", markup=False)
     return 0
 
 
@@ -262,6 +322,18 @@ def _parser() -> argparse.ArgumentParser:
     comp.add_argument("--config", help="configuration pattern (default: every common one)")
     comp.add_argument("--markdown", action="store_true", help="markdown table (the default)")
     comp.set_defaults(func=cmd_compare)
+
+    hist = sub.add_parser("history", parents=[common], help="change points over all builds")
+    hist.add_argument("--config", help="configuration pattern (default: every configuration)")
+    hist.set_defaults(func=cmd_history)
+
+    det = sub.add_parser("detect", parents=[common], help="change points of one series (CSV)")
+    det.add_argument("--csv", required=True, help="CSV with a header line, one row per build")
+    det.add_argument("--column", help="value column (default: the last one)")
+    det.add_argument("--alpha", type=float, help="significance per test (configs/analysis.yaml)")
+    det.add_argument("--min-size", type=int, help="fewest rows on each side of a change")
+    det.add_argument("--min-effect", type=float, default=0.0, help="smallest relative change")
+    det.set_defaults(func=cmd_detect)
 
     quar = sub.add_parser("quarantine", parents=[common], help="files refused, with reasons")
     quar.set_defaults(func=cmd_quarantine)

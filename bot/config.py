@@ -61,12 +61,42 @@ class HardwareFile(BaseModel):
     tables: list[PriceTable] = Field(min_length=1)
 
 
+class ChangePointSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    alpha: float = Field(0.001, gt=0, lt=1)
+    min_size: int = Field(5, ge=1)
+
+
+class AnalysisPolicy(BaseModel):
+    """configs/analysis.yaml: thresholds behind every verdict."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_effect: float = Field(0.02, ge=0, lt=1)
+    equivalence: float = Field(0.05, gt=0, lt=1)
+    confidence: float = Field(0.95, gt=0.5, lt=1)
+    verdict_alpha: float = Field(0.01, gt=0, lt=0.5)
+    targets: tuple[float, ...] = (20.0, 35.0, 50.0)
+    max_failed_fraction: float = Field(0.05, ge=0, le=1)
+    changepoints: ChangePointSettings = ChangePointSettings()
+
+    @model_validator(mode="after")
+    def _margins_ordered(self) -> AnalysisPolicy:
+        if self.equivalence < self.min_effect:
+            raise ValueError("equivalence must be at least min_effect")
+        if any(t <= 0 for t in self.targets):
+            raise ValueError("targets must be positive tok/s/user levels")
+        return self
+
+
 def config_dir() -> Path:
     env = os.environ.get("PARETOBOT_CONFIGS")
     return Path(env) if env else Path(__file__).resolve().parents[1] / "configs"
 
 
-def _describe(exc: ValidationError) -> str:
+def describe(exc: ValidationError) -> str:
+    """A pydantic error as 'key.field: problem; ...' on one line."""
     return "; ".join(
         f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in exc.errors()
     )
@@ -88,8 +118,18 @@ def load_prices(path: Path | None = None) -> PriceTable:
     try:
         parsed = HardwareFile.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {_describe(exc)}") from None
+        raise ConfigError(f"{path}: {describe(exc)}") from None
     versions = [t.version for t in parsed.tables]
     if len(set(versions)) != len(versions):
         raise ConfigError(f"{path}: tables: two tables share a version number")
     return max(parsed.tables, key=lambda t: t.version)
+
+
+def load_policy(path: Path | None = None) -> AnalysisPolicy:
+    """configs/analysis.yaml, every field optional (defaults in AnalysisPolicy)."""
+    path = path or config_dir() / "analysis.yaml"
+    raw = read_yaml(path)
+    try:
+        return AnalysisPolicy.model_validate(raw if raw is not None else {})
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {describe(exc)}") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -47,15 +48,20 @@ def test_frontier_json_fields(paretobot):
 def test_compare_same_measurements_as_two_builds(paretobot, tmp_path):
     paretobot("ingest", RAW, *GPTOSS, "--framework-version", "v0.11.0")
     paretobot("ingest", two_builds(tmp_path), *GPTOSS, "--framework-version", "v0.12.0")
-    (c,) = paretobot("compare", "--baseline", "v0.11.0", "--candidate", "0.12.0", "--json").json()
-    assert c["matched_ratio"] == pytest.approx(1.0)
-    assert c["peak_ratio"] == pytest.approx(1.0) and c["reach_ratio"] == pytest.approx(1.0)
-    assert c["baseline"]["version"] == "v0.11.0" and c["candidate"]["version"] == "v0.12.0"
-    assert set(c["target_ratios"]) == {"50.0"}  # 45-119 tok/s/user: only 50 is in range
+    (v,) = paretobot("compare", "--baseline", "v0.11.0", "--candidate", "0.12.0", "--json").json()
+    assert v["baseline"]["version"] == "v0.11.0" and v["candidate"]["version"] == "v0.12.0"
+    # one run per side and no history: the ratio, and the honest word for it
+    assert v["verdict"] == "inconclusive"
+    c = v["comparison"]
+    assert c["matched"]["ratio"] == pytest.approx(1.0) and c["matched"]["low"] is None
+    assert c["peak"]["ratio"] == pytest.approx(1.0) and c["reach"]["ratio"] == pytest.approx(1.0)
+    assert set(c["targets"]) == {"50.0"}  # 45-119 tok/s/user: only 50 is in range
+    assert {row["tier"] for row in c["costs"]} == {"hyperscaler", "neocloud", "rental-3yr"}
     assert c["overlap"][0] == pytest.approx(c["baseline_frontier"][0]["interactivity"])
+    assert v["noise"]["summary_sd"] is None
     text = paretobot("compare", "--baseline", "v0.11.0", "--candidate", "v0.12.0").out
-    assert "| peak throughput/GPU (tok/s) | 2,817 | 2,817 | +0.0% |" in text
-    assert "one run on a side" in text
+    assert "| peak throughput/GPU (tok/s) | 2,817 | 2,817 | +0.0% | – |" in text
+    assert "**inconclusive**" in text and "run each side at least 3 times" in text
 
 
 def test_frontier_picks_the_latest_build_unless_told(paretobot, tmp_path):
@@ -83,7 +89,7 @@ def test_markdown_escaping_keeps_tables_whole():
     assert "|" not in escaped.replace("\\|", "")
     assert "<img" not in escaped
     assert "@octocat" not in escaped  # no ping
-    assert "](" not in escaped
+    assert "\\[link\\]" in escaped  # no link
 
 
 def test_console_script_runs(tmp_path):
@@ -97,3 +103,46 @@ def test_console_script_runs(tmp_path):
     )
     assert run.returncode == 0, run.stderr
     assert "stored 3 file(s) (3 points)" in run.stdout
+
+
+def test_detect_csv_json(paretobot, tmp_path):
+    rows = ["build,tput"]
+    rows += [f"a{i},{100 + (i % 3) * 0.1}" for i in range(30)]
+    rows += [f"b{i},{110 + (i % 3) * 0.1}" for i in range(29)]
+    rows.insert(12, "gap,")  # a missing build, row 11
+    path = tmp_path / "series.csv"
+    path.write_text("\n".join(rows) + "\n")
+    out = paretobot("detect", "--csv", path, "--json").json()
+    assert out["rows"] == 60 and out["missing"] == 1 and out["column"] == "tput"
+    (cp,) = out["change_points"]
+    assert cp["index"] == 31 and cp["label"] == "b0"  # 30 'a' rows plus the gap come first
+    assert cp["before"]["n"] == 30 and cp["after"]["n"] == 29
+    assert cp["before"]["mean"] == pytest.approx(100.1, abs=0.01)
+    assert cp["change"] == pytest.approx(0.1, abs=0.002)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("build,tput\nx,fast\n")
+    run = paretobot("detect", "--csv", bad)
+    assert run.code == 1 and "row 0, column 'tput': not a number" in run.err
+
+
+def test_history_over_stored_builds(paretobot, tmp_path):
+    """Twelve builds of the real gpt-oss sweep, the last six 8% faster: one change, at build 6."""
+    for i in range(12):
+        folder = tmp_path / f"b{i:02d}" / "gptoss_multinode"
+        folder.mkdir(parents=True)
+        for path in RAW.glob("*.json"):
+            doc = load_json(path)
+            wobble = 1 + 0.002 * ((i * 7 + doc["max_concurrency"]) % 5 - 2)
+            doc["total_token_throughput"] *= (1.08 if i >= 6 else 1.0) * wobble
+            doc["output_throughput"] *= (1.08 if i >= 6 else 1.0) * wobble
+            doc["date"] = f"202601{i + 1:02d}-000000"  # each build ran on its own day
+            (folder / path.name).write_text(json.dumps(doc))
+        run = paretobot("ingest", folder, *GPTOSS, "--framework-version", f"v0.{i}.0")
+        assert run.code == 0, run.err
+    (h,) = paretobot("history", "--json").json()
+    assert [b["build"]["version"] for b in h["builds"]] == [f"v0.{i}.0" for i in range(12)]
+    (cp,) = h["change_points"]
+    assert cp["index"] == 6 and cp["label"] == "vllm v0.6.0"
+    assert cp["change"] == pytest.approx(0.08, abs=0.01)
+    text = paretobot("history").out
+    assert "+8" in text and "at vllm v0.6.0 (build 6" in text

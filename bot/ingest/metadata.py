@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.config import describe
 from bot.ingest.fields import IngestError
 
 FOLDER_SIDECARS = ("paretobot-meta.json", "paretobot-meta.yaml", "paretobot-meta.yml")
@@ -63,10 +64,7 @@ def parse_metadata(raw: Any, source: str) -> Metadata:
     try:
         return Metadata(**raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in exc.errors()
-        )
-        raise IngestError(f"bad metadata in {source}: {problems}") from None
+        raise IngestError(f"bad metadata in {source}: {describe(exc)}") from None
 
 
 def _read_sidecar(path: Path) -> Metadata:

@@ -5,17 +5,23 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
 import jinja2
 
+from bot.analysis.changepoints import ChangePoint
 from bot.analysis.compare import Comparison
 from bot.analysis.frontier import throughput_at
+from bot.analysis.history import History
+from bot.analysis.noise import NoiseModel
+from bot.analysis.stats import Estimate
+from bot.analysis.verdict import Verdict
+from bot.config import AnalysisPolicy
 from bot.model import Build, ConfigKey, Frontier
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")  # emphasis, code, links, table cells
 
 
 def md(value: object) -> str:
@@ -40,6 +46,20 @@ def pct(ratio: float | None) -> str:
     return f"{(ratio - 1) * 100:+.1f}%"
 
 
+def pct0(fraction: float) -> str:
+    return f"{fraction:.0%}"
+
+
+def money(usd: float) -> str:
+    return f"${usd:.3g}" if usd < 10 else f"${usd:,.2f}"
+
+
+def ci(estimate: Estimate) -> str:
+    if estimate.low is None or estimate.high is None:
+        return "–"
+    return f"{pct(estimate.low)}..{pct(estimate.high)}"
+
+
 def _at(frontier: Frontier, interactivity: float) -> float:
     return float(throughput_at(frontier, interactivity)[0])
 
@@ -48,15 +68,28 @@ _env = jinja2.Environment(
     loader=jinja2.PackageLoader("bot.report", "templates"),
     autoescape=False,  # markdown, not HTML: every value goes through `md` or a number filter
     undefined=jinja2.StrictUndefined,
-    trim_blocks=False,
     keep_trailing_newline=True,
 )
-_env.filters.update(md=md, num=num, pct=pct)
+_env.filters.update(md=md, num=num, pct=pct, pct0=pct0, money=money, ci=ci)
 _env.globals["at"] = _at
 
 
-def comparison_markdown(comparisons: Sequence[Comparison]) -> str:
-    return _env.get_template("compare.md.j2").render(comparisons=comparisons).strip() + "\n"
+def verdicts_markdown(
+    verdicts: Sequence[Verdict],
+    policy: AnalysisPolicy,
+    noise: Mapping[ConfigKey, NoiseModel] | None = None,
+) -> str:
+    return (
+        _env.get_template("compare.md.j2")
+        .render(
+            verdicts=verdicts,
+            noise=noise or {},
+            confidence=policy.confidence,
+            min_effect=policy.min_effect,
+        )
+        .strip()
+        + "\n"
+    )
 
 
 def config_json(config: ConfigKey) -> dict[str, Any]:
@@ -76,18 +109,69 @@ def frontier_json(frontier: Frontier) -> dict[str, Any]:
     }
 
 
+def estimate_json(e: Estimate | None) -> dict[str, Any] | None:
+    return None if e is None else asdict(e)
+
+
 def comparison_json(c: Comparison) -> dict[str, Any]:
     return {
-        "config": config_json(c.config),
-        "baseline": {**build_json(c.baseline), "runs": c.baseline_runs},
-        "candidate": {**build_json(c.candidate), "runs": c.candidate_runs},
         "overlap": list(c.overlap) if c.overlap else None,
-        "matched_ratio": c.matched_ratio,
-        "peak_ratio": c.peak_ratio,
-        "reach_ratio": c.reach_ratio,
-        "target_ratios": {str(k): v for k, v in c.target_ratios.items()},
-        "pairs": [asdict(p) for p in c.pairs],
-        "baseline_frontier": frontier_json(c.baseline_frontier)["points"],
-        "candidate_frontier": frontier_json(c.candidate_frontier)["points"],
+        "matched": estimate_json(c.matched),
+        "peak": estimate_json(c.peak),
+        "reach": estimate_json(c.reach),
+        "targets": {str(k): estimate_json(v) for k, v in c.targets.items()},
+        "costs": [asdict(row) | {"change": row.change} for row in c.costs],
+        "baseline_frontier": [asdict(p) for p in c.baseline_frontier.points],
+        "candidate_frontier": [asdict(p) for p in c.candidate_frontier.points],
         "notes": list(c.notes),
+    }
+
+
+def noise_json(noise: NoiseModel | None) -> dict[str, Any] | None:
+    if noise is None:
+        return None
+    return {
+        "cv_by_concurrency": {str(k): v for k, v in noise.cv_by_concurrency.items()},
+        "summary_sd": noise.summary_sd,
+        "df": noise.df,
+        "builds": noise.builds,
+    }
+
+
+def verdict_json(v: Verdict, noise: NoiseModel | None = None) -> dict[str, Any]:
+    return {
+        "config": config_json(v.config),
+        "baseline": build_json(v.baseline),
+        "candidate": build_json(v.candidate),
+        "verdict": v.kind,
+        "reason": v.reason,
+        "failed_concurrencies": list(v.failed_concurrencies),
+        "repeats_needed": v.repeats_needed,
+        "comparison": comparison_json(v.comparison) if v.comparison else None,
+        "noise": noise_json(noise),
+    }
+
+
+def change_point_json(cp: ChangePoint, labels: Sequence[str] | None = None) -> dict[str, Any]:
+    out = {"index": cp.index, "change": cp.change, "p_value": cp.p_value}
+    if labels is not None:
+        out["label"] = labels[cp.index]
+    return out | {"before": asdict(cp.before), "after": asdict(cp.after)}
+
+
+def history_json(h: History) -> dict[str, Any]:
+    labels = [b.build.label for b in h.builds]
+    return {
+        "config": config_json(h.config),
+        "measure": h.measure,
+        "builds": [
+            {
+                "build": build_json(b.build),
+                "value": b.value,
+                "runs": b.runs,
+                "causes": list(b.causes),
+            }
+            for b in h.builds
+        ],
+        "change_points": [change_point_json(cp, labels) for cp in h.changes],
     }

@@ -1,0 +1,129 @@
+"""What a change between two builds of one configuration is: one word and the sentence behind it.
+
+regression / improvement: "no change" is rejected (p < verdict_alpha, stricter than the reported
+interval) and the effect is at least the minimum that matters. no-change: the interval sits inside
+the equivalence margin, or the change is sure but smaller than the minimum. inconclusive: neither
+(too few runs, too much noise).
+unlock / breakage: the configuration failed on one side and works on the other. partial: some
+concurrencies fail on the candidate that worked on the baseline, and nothing worse was found.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.analysis.compare import Comparison, compare
+from bot.analysis.noise import NoiseModel
+from bot.analysis.stats import Estimate
+from bot.config import AnalysisPolicy, PriceTable
+from bot.model import Build, ConfigKey, Point, Sweep
+
+REGRESSION, IMPROVEMENT = "regression", "improvement"
+UNLOCK, BREAKAGE, PARTIAL = "unlock", "breakage", "partial"
+NO_CHANGE, INCONCLUSIVE = "no-change", "inconclusive"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    config: ConfigKey
+    baseline: Build
+    candidate: Build
+    kind: str
+    reason: str  # one sentence a person can act on
+    comparison: Comparison | None = None
+    failed_concurrencies: tuple[int, ...] = ()  # fail on the candidate, worked on the baseline
+    repeats_needed: int | None = None  # per side, to see min_effect, from the noise model
+
+
+def _point_failed(point: Point, policy: AnalysisPolicy) -> bool:
+    done, failed = point.completed or 0, point.failed or 0
+    return done + failed > 0 and failed / (done + failed) > policy.max_failed_fraction
+
+
+def usable(sweep: Sweep, policy: AnalysisPolicy) -> Sweep:
+    """The sweep without points whose request failures make them meaningless."""
+    return sweep.with_points(tuple(p for p in sweep.points if not _point_failed(p, policy)))
+
+
+def _failed_concurrencies(sweeps: Sequence[Sweep], policy: AnalysisPolicy) -> set[int]:
+    failed = {p.concurrency for s in sweeps for p in s.points if _point_failed(p, policy)}
+    worked = {p.concurrency for s in sweeps for p in s.points if not _point_failed(p, policy)}
+    return failed - worked
+
+
+def percent(ratio: float) -> str:
+    return f"{(ratio - 1) * 100:+.1f}%"
+
+
+def describe(estimate: Estimate, what: str, confidence: float) -> str:
+    text = f"{what} {percent(estimate.ratio)}"
+    if estimate.has_interval:
+        assert estimate.low is not None and estimate.high is not None
+        text += (
+            f" ({confidence:.0%} CI {percent(estimate.low)}..{percent(estimate.high)}, "
+            f"p={estimate.p_value:.2g}, {estimate.n_baseline} vs {estimate.n_candidate} runs)"
+        )
+    else:
+        text += f" ({estimate.n_baseline} vs {estimate.n_candidate} runs, no interval)"
+    return text
+
+
+def classify(estimate: Estimate, policy: AnalysisPolicy) -> str:
+    if not estimate.has_interval:
+        return INCONCLUSIVE
+    assert estimate.low is not None and estimate.high is not None
+    sure = estimate.p_value is not None and estimate.p_value < policy.verdict_alpha
+    if sure and abs(math.log(estimate.ratio)) >= math.log1p(policy.min_effect):
+        return REGRESSION if estimate.ratio < 1 else IMPROVEMENT
+    margin = 1 + policy.equivalence
+    if sure or (estimate.low >= 1 / margin and estimate.high <= margin):
+        return NO_CHANGE
+    return INCONCLUSIVE
+
+
+def judge(
+    baseline: Sequence[Sweep],
+    candidate: Sequence[Sweep],
+    policy: AnalysisPolicy,
+    noise: NoiseModel | None = None,
+    prices: PriceTable | None = None,
+) -> Verdict:
+    if not baseline or not candidate:
+        raise ValueError("each side needs at least one sweep (ok or failed)")
+    who = (baseline[0].config, baseline[0].build, candidate[0].build)
+    base = [usable(s, policy) for s in baseline]
+    cand = [usable(s, policy) for s in candidate]
+    base_ok, cand_ok = any(s.points for s in base), any(s.points for s in cand)
+    causes = sorted({s.cause for s in [*baseline, *candidate] if s.cause})
+    cause = f" (cause: {', '.join(causes)})" if causes else ""
+    if not base_ok and not cand_ok:
+        return Verdict(*who, INCONCLUSIVE, f"no valid point on either build{cause}")
+    if not base_ok:
+        return Verdict(*who, UNLOCK, f"failed on the baseline{cause}, runs on the candidate")
+    if not cand_ok:
+        return Verdict(*who, BREAKAGE, f"ran on the baseline, fails on the candidate{cause}")
+    prior = noise.prior() if noise else None
+    comparison = compare(
+        base, cand, targets=policy.targets, confidence=policy.confidence, prior=prior, prices=prices
+    )
+    headline = comparison.headline
+    what = (
+        "throughput/GPU at matched interactivity" if comparison.matched else "peak throughput/GPU"
+    )
+    kind = classify(headline, policy)
+    reason = describe(headline, what, policy.confidence)
+    newly_failed = tuple(
+        sorted(_failed_concurrencies(candidate, policy) - _failed_concurrencies(baseline, policy))
+    )
+    if newly_failed and kind in (NO_CHANGE, IMPROVEMENT, INCONCLUSIVE):
+        kind = PARTIAL
+    if newly_failed:
+        reason += f"; concurrency {', '.join(map(str, newly_failed))} now fails"
+    needed = noise.repeats_for(policy.min_effect, policy.confidence) if noise else None
+    if kind == INCONCLUSIVE and needed:
+        reason += (
+            f"; history says {needed} runs per side would show a {policy.min_effect:.0%} change"
+        )
+    return Verdict(*who, kind, reason, comparison, newly_failed, needed)

@@ -1,0 +1,103 @@
+"""Verdicts: each kind on a case built to be it, and the noise model behind thin evidence."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.analysis.noise import noise_model
+from bot.analysis.verdict import (
+    BREAKAGE,
+    IMPROVEMENT,
+    INCONCLUSIVE,
+    NO_CHANGE,
+    PARTIAL,
+    REGRESSION,
+    UNLOCK,
+    judge,
+)
+from bot.config import AnalysisPolicy
+from bot.model import Build, ConfigKey, Point, Sweep
+
+CONFIG = ConfigKey("m", "fp8", "mi355x", "vllm", isl=1024, osl=1024, gpus=8, tp=8)
+OLD, NEW = Build("vllm", "0.1"), Build("vllm", "0.2")
+CURVE = [(4, 110.0, 100.0), (16, 70.0, 400.0), (64, 35.0, 1100.0), (256, 12.0, 2400.0)]
+WOBBLE = (0.99, 1.0, 1.01)  # the same run-to-run pattern on each side: known spread
+POLICY = AnalysisPolicy()
+
+
+def runs(build, shift=1.0, wobble=WOBBLE, failed=None):
+    out = []
+    for i, w in enumerate(wobble):
+        points = tuple(
+            Point(c, y * shift * w, x, completed=100, failed=(failed or {}).get(c, 0))
+            for c, x, y in CURVE
+        )
+        out.append(Sweep(CONFIG, build, f"{build.version}-{i}", points, repeat=i))
+    return out
+
+
+def failed(build, cause="oom"):
+    return [Sweep(CONFIG, build, "f", (), status="failed", cause=cause)]
+
+
+@pytest.mark.parametrize(
+    "shift, kind",
+    [(0.90, REGRESSION), (1.08, IMPROVEMENT), (1.0, NO_CHANGE), (1.005, NO_CHANGE)],
+)
+def test_performance_verdicts(shift, kind):
+    v = judge(runs(OLD), runs(NEW, shift), POLICY)
+    assert v.kind == kind, v.reason
+    assert (v.config, v.baseline, v.candidate) == (CONFIG, OLD, NEW)
+
+
+def test_regression_reason_carries_effect_and_interval():
+    v = judge(runs(OLD), runs(NEW, 0.9), POLICY)
+    assert v.reason.startswith("throughput/GPU at matched interactivity -10.0% (95% CI ")
+    assert "3 vs 3 runs" in v.reason
+
+
+def test_sure_but_tiny_change_is_no_change():
+    # +0.5% with a tiny spread is statistically sure, and below the 2% that matters
+    v = judge(runs(OLD, wobble=(0.999, 1.001)), runs(NEW, 1.005, wobble=(0.999, 1.001)), POLICY)
+    assert v.comparison.matched.p_value < 0.01
+    assert v.kind == NO_CHANGE
+
+
+def test_noisy_runs_are_inconclusive():
+    v = judge(runs(OLD, wobble=(0.85, 1.0, 1.15)), runs(NEW, 1.03, wobble=(0.9, 1.2, 1.0)), POLICY)
+    assert v.kind == INCONCLUSIVE
+
+
+def test_unlock_and_breakage_name_the_cause():
+    v = judge(failed(OLD), runs(NEW), POLICY)
+    assert v.kind == UNLOCK and "oom" in v.reason and v.comparison is None
+    v = judge(runs(OLD), failed(NEW, "launch failure"), POLICY)
+    assert v.kind == BREAKAGE and "launch failure" in v.reason
+    v = judge(failed(OLD), failed(NEW), POLICY)
+    assert v.kind == INCONCLUSIVE
+
+
+def test_partial_when_a_concurrency_starts_failing():
+    # 10 failed of 110 requests at concurrency 256 is over the 5% a point may lose
+    v = judge(runs(OLD), runs(NEW, 1.0, failed={256: 10}), POLICY)
+    assert v.kind == PARTIAL
+    assert v.failed_concurrencies == (256,)
+    assert "concurrency 256 now fails" in v.reason
+    # under the threshold (5 of 105 = 4.8%) the point still counts
+    assert judge(runs(OLD), runs(NEW, 1.0, failed={256: 5}), POLICY).kind == NO_CHANGE
+
+
+def test_single_run_uses_the_noise_history():
+    one_old, one_new = runs(OLD, wobble=(1.0,)), runs(NEW, 0.9, wobble=(1.0,))
+    bare = judge(one_old, one_new, POLICY)
+    assert bare.kind == INCONCLUSIVE and "no interval" in bare.reason
+    history = [*runs(Build("vllm", "0.0a")), *runs(Build("vllm", "0.0b"))]
+    noise = noise_model(history)
+    # two builds with runs at +-1%: the summary spread is 1% in log terms, 4 df
+    assert noise.builds == 2 and noise.df == 4
+    assert noise.summary_sd == pytest.approx(0.01, rel=0.01)
+    assert noise.cv_by_concurrency[16] == pytest.approx(0.01, rel=0.01)
+    informed = judge(one_old, one_new, POLICY, noise)
+    assert informed.kind == REGRESSION
+    assert "noise history" in informed.comparison.matched.method
+    assert informed.repeats_needed == noise.repeats_for(POLICY.min_effect)
