@@ -82,3 +82,26 @@ def test_bad_price_tables_name_file_key_and_field(tmp_path, text, words):
 def test_missing_table_file(tmp_path):
     with pytest.raises(ConfigError, match="file not found"):
         load_prices(tmp_path / "absent.yaml")
+
+
+def test_analysis_policy_file_and_errors(tmp_path):
+    from bot.config import AnalysisPolicy, load_policy
+
+    shipped = load_policy()
+    assert shipped.min_effect == 0.02 and shipped.verdict_alpha == 0.01
+    assert shipped.targets == (20.0, 35.0, 50.0)
+    empty = tmp_path / "analysis.yaml"
+    empty.write_text("")
+    assert load_policy(empty) == AnalysisPolicy()
+    for text, words in [
+        ("min_effect: -0.1", "min_effect"),
+        ("changepoints: {alpha: 2}", "changepoints.alpha"),
+        ("changepoints: {aplha: 0.1}", "changepoints.aplha"),
+        ("min_effect: 0.1\nequivalence: 0.05", "equivalence must be at least min_effect"),
+        ("targets: [35, -1]", "targets must be positive"),
+        ("- a list", "(top)"),
+    ]:
+        empty.write_text(text)
+        with pytest.raises(ConfigError) as caught:
+            load_policy(empty)
+        assert str(empty) in str(caught.value) and words in str(caught.value), text
