@@ -284,7 +284,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         cmd_ingest(ingest_args)
         out.rule("frontier: each configuration's latest build")
         cmd_frontier(base)
-        out.rule("compare: two runs of vLLM 0.32.0 on this CPU (expect no real change)")
+        out.rule("compare: the same vLLM 0.32.0 build run twice on a shared CPU")
         compare_args = argparse.Namespace(
             **vars(base) | {"config": "tiny"}, baseline="run:run-a", candidate="run:run-b"
         )

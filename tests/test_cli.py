@@ -146,3 +146,16 @@ def test_history_over_stored_builds(paretobot, tmp_path):
     assert cp["change"] == pytest.approx(0.08, abs=0.01)
     text = paretobot("history").out
     assert "+8" in text and "at vllm v0.6.0 (build 6" in text
+
+
+def test_demo_runs_the_loop_on_the_bundled_examples(capsys):
+    from bot import cli
+
+    assert cli.main(["demo"]) == 0
+    text = capsys.readouterr().out
+    assert "stored 13 file(s) (31 points), 0 already stored, 0 quarantined" in text
+    assert "kimik2.5/int4/mi355x/vllm/tp8-ep1-dpafalse/8gpu" in text
+    # the same build run twice on a noisy shared CPU: whatever the numbers, no change is claimed
+    verdict = next(line for line in text.splitlines() if line.startswith("### "))
+    assert verdict.startswith(("### inconclusive: tiny/", "### no-change: tiny/")), verdict
+    assert "(runs run-b)" in text and "(runs run-a)" in text

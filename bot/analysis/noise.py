@@ -32,7 +32,8 @@ class NoiseModel:
         return Prior(
             variance=self.summary_sd**2,
             df=self.df,
-            source=f"noise history ({self.builds} builds, {self.df} df)",
+            source=f"noise history ({self.builds} build{'s' if self.builds != 1 else ''}, "
+            f"{self.df} df)",
         )
 
     def repeats_for(self, effect: float = 0.02, confidence: float = 0.95) -> int | None:

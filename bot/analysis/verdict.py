@@ -54,6 +54,9 @@ def _failed_concurrencies(sweeps: Sequence[Sweep], policy: AnalysisPolicy) -> se
 
 
 def percent(ratio: float) -> str:
+    """A ratio as a change people read: +5.0%, -12.3%; beyond tenfold as x-times (x1.2e+03)."""
+    if ratio >= 10:
+        return f"x{ratio:.3g}"
     return f"{(ratio - 1) * 100:+.1f}%"
 
 

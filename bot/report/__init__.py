@@ -17,7 +17,7 @@ from bot.analysis.frontier import throughput_at
 from bot.analysis.history import History
 from bot.analysis.noise import NoiseModel
 from bot.analysis.stats import Estimate
-from bot.analysis.verdict import Verdict
+from bot.analysis.verdict import Verdict, percent
 from bot.config import AnalysisPolicy
 from bot.model import Build, ConfigKey, Frontier
 
@@ -41,9 +41,7 @@ def num(value: float | None) -> str:
 
 
 def pct(ratio: float | None) -> str:
-    if ratio is None:
-        return "–"
-    return f"{(ratio - 1) * 100:+.1f}%"
+    return "–" if ratio is None else percent(ratio)
 
 
 def pct0(fraction: float) -> str:
