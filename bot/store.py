@@ -144,8 +144,11 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _get_or_insert(conn: Connection, table: sa.Table, values: dict[str, Any]) -> int:
-    where = sa.and_(*(table.c[k] == v for k, v in values.items()))
+def _get_or_insert(
+    conn: Connection, table: sa.Table, values: dict[str, Any], key: tuple[str, ...] = ()
+) -> int:
+    """The id of the row with these values (matched on `key` columns, or all), inserted if new."""
+    where = sa.and_(*(table.c[k] == values[k] for k in key or values))
     found = conn.execute(sa.select(table.c.id).where(where)).scalar()
     if found is not None:
         return found
@@ -160,8 +163,9 @@ def _point_values(point: Point) -> dict[str, Any]:
     return {f.name: getattr(point, f.name) for f in fields(Point)}
 
 
-def _sweep_id(conn: Connection, sweep: Sweep) -> int:
-    config_id = _get_or_insert(conn, configs_table, _config_values(sweep.config))
+def _sweep_id(conn: Connection, sweep: Sweep) -> tuple[int, bool]:
+    """The sweep's row id, and whether it was stored before this file."""
+    config_id = _get_or_insert(conn, configs_table, _config_values(sweep.config), ("slug",))
     build_id = _get_or_insert(
         conn, builds_table, {f.name: getattr(sweep.build, f.name) for f in fields(Build)}
     )
@@ -173,9 +177,9 @@ def _sweep_id(conn: Connection, sweep: Sweep) -> int:
         )
     ).scalar()
     if found is not None:
-        return found
+        return found, True
     row = key | {"status": sweep.status, "cause": sweep.cause, "started_at": sweep.started_at}
-    return conn.execute(sweeps_table.insert().values(**row)).inserted_primary_key[0]
+    return conn.execute(sweeps_table.insert().values(**row)).inserted_primary_key[0], False
 
 
 def _refuse_replacing(conn: Connection, sweep_id: int, sweep: Sweep) -> None:
@@ -210,8 +214,9 @@ def add_file(engine: Engine, parsed: ParsedFile) -> bool:
             )
         ).inserted_primary_key[0]
         for sweep in parsed.sweeps:
-            sweep_id = _sweep_id(conn, sweep)
-            _refuse_replacing(conn, sweep_id, sweep)
+            sweep_id, existed = _sweep_id(conn, sweep)
+            if existed:  # a new sweep has no points yet: nothing to replace
+                _refuse_replacing(conn, sweep_id, sweep)
             conn.execute(
                 points_table.insert(),
                 [

@@ -59,7 +59,7 @@ class Comparison:
     baseline_frontier: Frontier  # all baseline runs pooled
     candidate_frontier: Frontier
     overlap: tuple[float, float] | None  # interactivity range every run of both sides reaches
-    matched: Estimate | None  # throughput at matched interactivity (geo-mean over the overlap)
+    matched: Estimate | None  # throughput at matched interactivity (module docstring)
     peak: Estimate
     reach: Estimate
     targets: dict[float, Estimate]
