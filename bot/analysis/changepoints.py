@@ -135,14 +135,18 @@ def _merge(
 ) -> list[tuple[int, float]]:
     """Drop the weakest change point until each passes against its neighbours; keep p-values."""
     cuts = list(cuts)
-    while cuts:
-        bounds = [0, *cuts, len(y)]
-        scores = []
-        for i, cut in enumerate(cuts):
-            lo, hi = bounds[i], bounds[i + 2]
+    known: dict[tuple[int, int, int], tuple[bool, float]] = {}  # only a removal's neighbours change
+
+    def score(lo: int, cut: int, hi: int) -> tuple[bool, float]:
+        if (lo, cut, hi) not in known:
             _, p = _test(y[lo:hi], min_size)
             effect = abs(_relative_change(y[lo:cut], y[cut:hi], logged))
-            scores.append((p >= alpha or effect < min_effect, p))
+            known[(lo, cut, hi)] = (p >= alpha or effect < min_effect, p)
+        return known[(lo, cut, hi)]
+
+    while cuts:
+        bounds = [0, *cuts, len(y)]
+        scores = [score(bounds[i], cut, bounds[i + 2]) for i, cut in enumerate(cuts)]
         weakest = max(range(len(cuts)), key=lambda i: scores[i])
         if not scores[weakest][0]:
             return [(cut, p) for cut, (_, p) in zip(cuts, scores, strict=True)]
