@@ -109,3 +109,12 @@ def test_a_dozen_builds_with_a_clear_step():
     y = noisy([100.0, 108.0], [6, 6], noise=0.002, seed=9)
     (cp,) = detect(y)
     assert cp.index == 6 and cp.p_value < 0.001
+
+
+def test_ranks_match_scipy_with_ties():
+    from scipy.stats import rankdata
+
+    from bot.analysis.changepoints import _ranks
+
+    y = np.array([3.0, 1.0, 3.0, 2.0, 2.0, 2.0, 5.0, 1.0])
+    assert list(_ranks(y)) == list(rankdata(y))

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import median_filter
 from scipy.special import stdtr
-from scipy.stats import rankdata
 
 DEFAULT_ALPHA = 0.001  # per test; see docs/statistics.md for the false-alarm rate this gives
 DEFAULT_MIN_SIZE = 5  # points on each side of a change, at least
@@ -51,12 +50,19 @@ class ChangePoint:
     p_value: float  # Pettitt's test on the two adjacent segments
 
 
+def _ranks(y: np.ndarray) -> np.ndarray:
+    """Average ranks (1-based, ties share their mean rank), as scipy's rankdata, minus its
+    per-call overhead that dominates on short series."""
+    _, inverse, counts = np.unique(y, return_inverse=True, return_counts=True)
+    return (np.cumsum(counts) - (counts - 1) / 2.0)[inverse]
+
+
 def _pettitt(y: np.ndarray, min_size: int) -> tuple[int, float]:
     """Best split of y (first index of the second part) and its p-value (Pettitt 1979)."""
     n = len(y)
     if n < 2 * min_size:
         return -1, 1.0
-    ranks = rankdata(y)
+    ranks = _ranks(y)
     t = np.arange(1, n)
     u = 2.0 * np.cumsum(ranks)[:-1] - t * (n + 1.0)
     window = np.abs(u[min_size - 1 : n - min_size])
