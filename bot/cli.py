@@ -6,7 +6,9 @@ import argparse
 import json
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +24,14 @@ from bot.analysis.history import history
 from bot.analysis.noise import NoiseModel, noise_model
 from bot.analysis.verdict import Verdict, judge
 from bot.config import ConfigError, load_policy, load_prices
+from bot.config.matrix import load_matrix
+from bot.config.upstreams import load_rules, load_upstreams
+from bot.dispatch import job_json
 from bot.ingest import IngestError, Metadata, find_result_files, parse_file
 from bot.model import ConfigKey, Frontier
 from bot.series import SeriesError, read_series
+from bot.upstream import github as gh_api
+from bot.watch import Handled, watch_once
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 out = Console(highlight=False, soft_wrap=True)
@@ -269,6 +276,78 @@ def cmd_detect(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---- watch --------------------------------------------------------------------------------------
+
+
+def _print_handled(h: Handled) -> None:
+    e = h.event
+    head = f"{e.upstream} {e.key} {report.md(e.title)[:80]!r}"
+    if h.plan is None:
+        out.print(f"{head}: ignored (touches no watched path or label)", markup=False)
+        return
+    jobs = h.plan.jobs
+    out.print(f"{head}: {len(jobs)} job(s)", markup=False)
+    for job in jobs:
+        conc = f"{job.concurrencies[0]}-{job.concurrencies[-1]}" if job.concurrencies else "-"
+        out.print(
+            f"  {job.config.slug} on {job.runner}, conc {conc}, x{job.repeats}"
+            f"  [{', '.join(job.reasons)}]",
+            markup=False,
+        )
+    reasons = sorted({why for _, why in h.dropped})
+    for why in reasons:
+        count = sum(1 for _, w in h.dropped if w == why)
+        out.print(f"  {count} more left out: {why}", markup=False)
+    for key, outcome in h.dispatches:
+        out.print(f"  dispatch {key}: {outcome}", markup=False)
+
+
+def _handled_json(h: Handled) -> dict[str, Any]:
+    e = h.event
+    return {
+        "upstream": e.upstream,
+        "event": e.key,
+        "title": e.title,
+        "at": e.at.isoformat(),
+        "ignored": h.plan is None,
+        "jobs": [job_json(j) for j in h.plan.jobs] if h.plan else [],
+        "dropped": [{"config": j.config.slug, "why": why} for j, why in h.dropped],
+        "dispatches": [{"key": k, "outcome": o} for k, o in h.dispatches],
+    }
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    config, rules, matrix = load_upstreams(), load_rules(), load_matrix()
+    engine = store.open_store(args.db)
+    gh = gh_api.connect(gh_api.settings_from_env())
+    dry_run = Path(args.dry_run) if args.dry_run else None
+    while True:
+        result = watch_once(
+            engine,
+            gh,
+            config,
+            rules,
+            matrix,
+            datetime.now(UTC),
+            dry_run=dry_run,
+            settle_seconds=args.settle_seconds,
+        )
+        if args.json:
+            _print_json(
+                {"handled": [_handled_json(h) for h in result.handled], "errors": result.errors}
+            )
+        else:
+            for handled in result.handled:
+                _print_handled(handled)
+            if dry_run is not None:
+                out.print(f"dry run: plans written to {dry_run}/", markup=False)
+        for error in result.errors:
+            err.print(f"paretobot: {error}", markup=False)
+        if args.once:
+            return 1 if result.errors else 0
+        time.sleep(args.interval)
+
+
 # ---- demo ---------------------------------------------------------------------------------------
 
 
@@ -322,6 +401,24 @@ def _parser() -> argparse.ArgumentParser:
     comp.add_argument("--config", help="configuration pattern (default: every common one)")
     comp.add_argument("--markdown", action="store_true", help="markdown table (the default)")
     comp.set_defaults(func=cmd_compare)
+
+    watch = sub.add_parser("watch", parents=[common], help="poll upstreams, plan, dispatch")
+    watch.add_argument("--once", action="store_true", help="one pass, then exit")
+    watch.add_argument(
+        "--dry-run",
+        nargs="?",
+        const="paretobot-plan",
+        metavar="DIR",
+        help="write the plans to DIR (default ./paretobot-plan) instead of dispatching",
+    )
+    watch.add_argument("--interval", type=float, default=1800, help="seconds between passes")
+    watch.add_argument(
+        "--settle-seconds",
+        type=float,
+        default=5.0,
+        help="wait before concluding from the run list that a failed dispatch did not land",
+    )
+    watch.set_defaults(func=cmd_watch)
 
     hist = sub.add_parser("history", parents=[common], help="change points over all builds")
     hist.add_argument("--config", help="configuration pattern (default: every configuration)")

@@ -179,3 +179,39 @@ class Frontier:
     @property
     def peak_tput_per_gpu(self) -> float | None:
         return max((p.tput_per_gpu for p in self.points), default=None)
+
+
+@dataclass(frozen=True)
+class UpstreamEvent:
+    """Something upstream that may change performance: a release, a tag, a merged PR."""
+
+    upstream: str  # owner/name
+    kind: str  # "release" | "tag" | "pull"
+    name: str  # tag name, or the PR number as text
+    title: str
+    url: str
+    at: datetime  # published, tagged or merged; events are handled in this order
+    ref: str  # what to build: the tag, or the merge commit
+    labels: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+    author: str = ""
+
+    @property
+    def key(self) -> str:
+        """Unique per upstream: 'release:v0.12.0', 'tag:nightly-1127', 'pull:35850'."""
+        return f"{self.kind}:{self.name}"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One configuration to benchmark on one build, and why it was planned."""
+
+    config: ConfigKey
+    entry: str  # the benchmark-matrix entry it comes from
+    model_id: str  # what the server loads
+    image: str
+    runner: str  # self-hosted runner label
+    concurrencies: tuple[int, ...]
+    repeats: int
+    build: Build  # the upstream build under test
+    reasons: tuple[str, ...]  # the rules that selected it

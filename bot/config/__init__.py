@@ -92,14 +92,16 @@ class AnalysisPolicy(BaseModel):
 
 def config_dir() -> Path:
     env = os.environ.get("PARETOBOT_CONFIGS")
-    return Path(env) if env else Path(__file__).resolve().parents[1] / "configs"
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "configs"
 
 
-def describe(exc: ValidationError) -> str:
-    """A pydantic error as 'key.field: problem; ...' on one line."""
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in exc.errors()
+def describe(exc: ValidationError, most: int = 5) -> str:
+    """A pydantic error as 'key.field: problem; ...' on one line (the first `most` of them)."""
+    errors = exc.errors()
+    text = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in errors[:most]
     )
+    return text + (f" (and {len(errors) - most} more)" if len(errors) > most else "")
 
 
 def read_yaml(path: Path) -> Any:

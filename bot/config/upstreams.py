@@ -1,0 +1,128 @@
+"""configs/upstreams.yaml (what to watch, the GPU budget, where to dispatch) and configs/rules.yaml
+(which configurations an upstream change can affect)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from bot.config import ConfigError, config_dir, describe, read_yaml
+
+EVENT_KINDS = ("release", "tag", "pull")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Watch(_Strict):
+    paths: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+
+
+class Upstream(_Strict):
+    repo: str = Field(pattern=r"^[\w.-]+/[\w.-]+$")
+    frameworks: tuple[str, ...] = Field(min_length=1)
+    hardware: tuple[str, ...] = ()  # when set, only these SKUs
+    tags: tuple[str, ...] = ()
+    watch: Watch = Watch()
+
+
+class Budget(_Strict):
+    jobs_per_event: int = Field(ge=1)
+    jobs_per_day: int = Field(ge=1)
+    repeats: int = Field(3, ge=1)
+
+
+class BenchmarkTarget(_Strict):
+    repo: str = Field(pattern=r"^[\w.-]+/[\w.-]+$")
+    workflow: str = Field(min_length=1)
+    ref: str = Field("main", min_length=1)
+    jobs_per_dispatch: int = Field(64, ge=1, le=256)
+
+
+class UpstreamsFile(_Strict):
+    upstreams: tuple[Upstream, ...] = Field(min_length=1)
+    budget: Budget
+    benchmark: BenchmarkTarget
+
+    @model_validator(mode="after")
+    def _unique(self) -> UpstreamsFile:
+        repos = [u.repo for u in self.upstreams]
+        if len(set(repos)) != len(repos):
+            raise ValueError("an upstream repo is listed twice")
+        return self
+
+    def upstream(self, repo: str) -> Upstream:
+        return next(u for u in self.upstreams if u.repo == repo)
+
+
+class Match(_Strict):
+    kinds: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    title_models: bool = False
+    upstreams: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _kinds(self) -> Match:
+        unknown = set(self.kinds) - set(EVENT_KINDS)
+        if unknown:
+            raise ValueError(f"unknown event kinds {sorted(unknown)}; use {list(EVENT_KINDS)}")
+        return self
+
+
+class Select(_Strict):
+    models: tuple[str, ...] = ()
+    hardware: tuple[str, ...] = ()
+    vendor: str | None = None
+    precisions: tuple[str, ...] = ()
+    title_models: bool = False
+
+
+class Rule(_Strict):
+    name: str = Field(min_length=1)
+    match: Match
+    select: Select
+
+
+class RulesFile(_Strict):
+    rules: tuple[Rule, ...] = Field(min_length=1)
+    models: dict[str, tuple[str, ...]] = {}
+    vendors: dict[str, tuple[str, ...]] = {}
+
+    @model_validator(mode="after")
+    def _references(self) -> RulesFile:
+        names = [r.name for r in self.rules]
+        if len(set(names)) != len(names):
+            raise ValueError("two rules share a name")
+        for rule in self.rules:
+            if rule.select.vendor and rule.select.vendor not in self.vendors:
+                raise ValueError(
+                    f"rule {rule.name}: vendor '{rule.select.vendor}' is not in vendors"
+                )
+            unknown = set(rule.select.models) - set(self.models)
+            if unknown:
+                raise ValueError(f"rule {rule.name}: models {sorted(unknown)} are not in models")
+        return self
+
+
+def _load(model: type[BaseModel], path: Path) -> BaseModel:
+    raw = read_yaml(path)
+    try:
+        return model.model_validate(raw if raw is not None else {})
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {describe(exc)}") from None
+
+
+def load_upstreams(path: Path | None = None) -> UpstreamsFile:
+    result = _load(UpstreamsFile, path or config_dir() / "upstreams.yaml")
+    assert isinstance(result, UpstreamsFile)
+    return result
+
+
+def load_rules(path: Path | None = None) -> RulesFile:
+    result = _load(RulesFile, path or config_dir() / "rules.yaml")
+    assert isinstance(result, RulesFile)
+    return result

@@ -1,0 +1,146 @@
+"""Maps an upstream event to the benchmark jobs it can affect, saying which rule chose each one.
+
+Rules (configs/rules.yaml) are data: a rule matches an event by kind, upstream, touched paths,
+labels or a model named in the title, and selects matrix jobs by model, hardware, vendor or
+precision, always within the frameworks (and hardware) the upstream feeds. When the selection is
+larger than the per-event budget, jobs chosen by the narrowest rules go first: a rule that picks
+three configurations says more about this change than one that picks everything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from bot.config.matrix import MatrixJob
+from bot.config.upstreams import Budget, Rule, RulesFile, Upstream
+from bot.model import Build, Job, UpstreamEvent
+
+
+@dataclass(frozen=True)
+class Plan:
+    event: UpstreamEvent
+    jobs: tuple[Job, ...]  # within the per-event budget, most specific first
+    dropped: tuple[tuple[Job, str], ...] = ()  # and why each was left out
+
+
+@cache
+def _glob(pattern: str) -> re.Pattern[str]:
+    """A path glob where `*` stays within one folder and `**` spans folders."""
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def touches(files: Iterable[str], patterns: Iterable[str]) -> bool:
+    return any(_glob(p).match(f) for p in patterns for f in files)
+
+
+def models_in_title(title: str, aliases: dict[str, tuple[str, ...]]) -> set[str]:
+    found = set()
+    for model, names in aliases.items():
+        for name in names:
+            if re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w-])", title, re.IGNORECASE):
+                found.add(model)
+    return found
+
+
+def is_watched(event: UpstreamEvent, upstream: Upstream) -> bool:
+    """Releases and tags always are; a merged PR only if it touches a watched path or label."""
+    if event.kind != "pull":
+        return True
+    labels = {label.lower() for label in event.labels}
+    return touches(event.files, upstream.watch.paths) or bool(
+        labels & {label.lower() for label in upstream.watch.labels}
+    )
+
+
+def _matches(rule: Rule, event: UpstreamEvent, rules: RulesFile) -> bool:
+    m = rule.match
+    labels = {label.lower() for label in event.labels}
+    return (
+        (not m.kinds or event.kind in m.kinds)
+        and (not m.upstreams or event.upstream in m.upstreams)
+        and (not m.paths or touches(event.files, m.paths))
+        and (not m.labels or bool(labels & {label.lower() for label in m.labels}))
+        and (not m.title_models or bool(models_in_title(event.title, rules.models)))
+    )
+
+
+def _selects(rule: Rule, job: MatrixJob, event: UpstreamEvent, rules: RulesFile) -> bool:
+    s, config = rule.select, job.config
+    vendor_skus = rules.vendors.get(s.vendor, ()) if s.vendor else ()
+    return (
+        (not s.models or config.model in s.models)
+        and (not s.hardware or config.hardware in s.hardware)
+        and (not s.vendor or config.hardware in vendor_skus)
+        and (not s.precisions or config.precision in s.precisions)
+        and (not s.title_models or config.model in models_in_title(event.title, rules.models))
+    )
+
+
+def _feeds(upstream: Upstream, job: MatrixJob) -> bool:
+    return job.config.framework in upstream.frameworks and (
+        not upstream.hardware or job.config.hardware in upstream.hardware
+    )
+
+
+def build_of(event: UpstreamEvent, framework: str) -> Build:
+    """The build under test: a release or tag by name, a merged PR by its merge commit."""
+    version = event.name if event.kind != "pull" else f"pr-{event.name}"
+    return Build(framework=framework, version=version, commit=event.ref)
+
+
+def plan(
+    event: UpstreamEvent,
+    upstream: Upstream,
+    rules: RulesFile,
+    matrix: Sequence[MatrixJob],
+    budget: Budget,
+) -> Plan:
+    candidates = [job for job in matrix if _feeds(upstream, job)]
+    chosen: dict[int, list[str]] = {}  # index into candidates -> rule names, in rule order
+    breadth: dict[str, int] = {}
+    for rule in rules.rules:
+        if not _matches(rule, event, rules):
+            continue
+        picked = [i for i, job in enumerate(candidates) if _selects(rule, job, event, rules)]
+        breadth[rule.name] = len(picked)
+        for i in picked:
+            chosen.setdefault(i, []).append(rule.name)
+    # narrowest rule first, then matrix order
+    order = sorted(chosen, key=lambda i: (min(breadth[r] for r in chosen[i]), i))
+    jobs = [
+        Job(
+            config=candidates[i].config,
+            entry=candidates[i].entry,
+            model_id=candidates[i].model_id,
+            image=candidates[i].image,
+            runner=candidates[i].runner,
+            concurrencies=candidates[i].concurrencies,
+            repeats=budget.repeats,
+            build=build_of(event, candidates[i].config.framework),
+            reasons=tuple(chosen[i]),
+        )
+        for i in order
+    ]
+    limit = budget.jobs_per_event
+    dropped = tuple((job, f"over the per-event budget of {limit} jobs") for job in jobs[limit:])
+    return Plan(event, tuple(jobs[:limit]), dropped)

@@ -1,0 +1,1 @@
+"""Everything that reads upstream GitHub repositories (and the webhook payloads they send)."""

@@ -1,0 +1,191 @@
+"""The only code that reads GitHub: PyGithub with bounded, jittered retries, and no secret in logs.
+
+`GITHUB_TOKEN` and `GITHUB_API_URL` are read the way GitHub Actions and the `gh` CLI read them,
+so GitHub Enterprise Server and local stand-ins work unchanged. Reads are retried on 5xx,
+dropped connections and rate limits (403/429 with Retry-After or X-RateLimit-Reset). A
+workflow_dispatch POST is never retried blindly (a retried POST can start a second run); the
+dispatcher decides instead, after checking which runs exist (bot/dispatch.py).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import islice
+
+from github import Auth, Github, GithubException, GithubRetry
+from urllib3 import Retry
+
+from bot.model import UpstreamEvent
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://api.github.com"
+TIMEOUT_S = 30
+# Idempotent methods only: GET/HEAD/PUT/DELETE/OPTIONS/TRACE, plus PATCH (editing a comment to
+# the same text twice leaves one comment).
+RETRIED_METHODS = Retry.DEFAULT_ALLOWED_METHODS | {"PATCH"}
+
+
+class UpstreamError(RuntimeError):
+    """GitHub could not be read or written after retries; the message holds no secret."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    api_url: str
+    token: str | None
+    retries: int = 5
+    backoff: float = 0.5  # seconds, doubled per attempt, with up to this much jitter added
+    timeout: int = TIMEOUT_S
+
+    def __repr__(self) -> str:  # never print the token, even by accident
+        return f"Settings(api_url={self.api_url!r}, token={'***' if self.token else None})"
+
+
+def settings_from_env(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    return Settings(
+        api_url=(env.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/"),
+        token=env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or None,
+    )
+
+
+def connect(settings: Settings) -> Github:
+    retry = GithubRetry(
+        total=settings.retries,
+        backoff_factor=settings.backoff,
+        backoff_jitter=settings.backoff,
+        backoff_max=60,
+        allowed_methods=RETRIED_METHODS,
+        secondary_rate_wait=60,
+        max_rate_limit_wait=300,  # a longer wait fails the run instead of hanging it
+    )
+    return Github(
+        auth=Auth.Token(settings.token) if settings.token else None,
+        base_url=settings.api_url,
+        timeout=settings.timeout,
+        retry=retry,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    )
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _fail(what: str, exc: Exception) -> UpstreamError:
+    status = getattr(exc, "status", None)
+    detail = f"HTTP {status}" if status else type(exc).__name__
+    return UpstreamError(f"{what}: {detail}")
+
+
+def releases(gh: Github, repo: str, since: datetime | None) -> Iterator[UpstreamEvent]:
+    """Published releases (drafts are not), newest first, down to `since` (inclusive)."""
+    try:
+        for rel in gh.get_repo(repo).get_releases():
+            if rel.draft or rel.published_at is None:
+                continue
+            at = _aware(rel.published_at)
+            if since is not None and at < since:
+                return
+            yield UpstreamEvent(
+                upstream=repo,
+                kind="release",
+                name=rel.tag_name,
+                title=rel.title or rel.tag_name,
+                url=rel.html_url,
+                at=at,
+                ref=rel.tag_name,
+            )
+    except (GithubException, OSError) as exc:
+        raise _fail(f"listing releases of {repo}", exc) from None
+
+
+def tags(
+    gh: Github, repo: str, patterns: tuple[str, ...], known: set[str], most: int = 100
+) -> Iterator[UpstreamEvent]:
+    """Tags matching the patterns that are not known yet, dated by their commit."""
+    if not patterns:
+        return
+    try:
+        for tag in islice(gh.get_repo(repo).get_tags(), most):
+            if tag.name in known or not any(fnmatch.fnmatchcase(tag.name, p) for p in patterns):
+                continue
+            commit = tag.commit
+            yield UpstreamEvent(
+                upstream=repo,
+                kind="tag",
+                name=tag.name,
+                title=tag.name,
+                url=f"https://github.com/{repo}/releases/tag/{tag.name}",
+                at=_aware(commit.commit.committer.date),
+                ref=commit.sha,
+            )
+    except (GithubException, OSError) as exc:
+        raise _fail(f"listing tags of {repo}", exc) from None
+
+
+def merged_pulls(gh: Github, repo: str, since: datetime | None) -> Iterator[UpstreamEvent]:
+    """PRs merged at or after `since`, with labels and files, most recently updated first.
+
+    Pulls are listed by update time (a merge updates a PR), so the walk stops at the first PR
+    last updated before `since`: nothing older can have been merged after it.
+    """
+    try:
+        pulls = gh.get_repo(repo).get_pulls(state="closed", sort="updated", direction="desc")
+        for pr in pulls:
+            if since is not None and _aware(pr.updated_at) < since:
+                return
+            if pr.merged_at is None or (since is not None and _aware(pr.merged_at) < since):
+                continue
+            yield UpstreamEvent(
+                upstream=repo,
+                kind="pull",
+                name=str(pr.number),
+                title=pr.title,
+                url=pr.html_url,
+                at=_aware(pr.merged_at),
+                ref=pr.merge_commit_sha or "",
+                labels=tuple(label.name for label in pr.labels),
+                files=tuple(f.filename for f in pr.get_files()),
+                author=pr.user.login if pr.user else "",
+            )
+    except (GithubException, OSError) as exc:
+        raise _fail(f"listing merged pull requests of {repo}", exc) from None
+
+
+def dispatch(gh: Github, repo: str, workflow: str, ref: str, inputs: dict[str, str]) -> None:
+    """One workflow_dispatch POST, not retried here (see the module docstring)."""
+    try:
+        if not gh.get_repo(repo).get_workflow(workflow).create_dispatch(ref, inputs):
+            raise UpstreamError(f"dispatching {workflow} in {repo}: refused")
+    except (GithubException, OSError) as exc:
+        raise _fail(f"dispatching {workflow} in {repo}", exc) from None
+
+
+def run_titles(gh: Github, repo: str, workflow: str, most: int = 200) -> set[str]:
+    """Display titles of the workflow's recent runs (they carry dispatch keys)."""
+    try:
+        runs = gh.get_repo(repo).get_workflow(workflow).get_runs(event="workflow_dispatch")
+        return {run.display_title for run in islice(runs, most)}
+    except (GithubException, OSError) as exc:
+        raise _fail(f"listing runs of {workflow} in {repo}", exc) from None
+
+
+__all__ = [
+    "Settings",
+    "UpstreamError",
+    "connect",
+    "dispatch",
+    "merged_pulls",
+    "releases",
+    "run_titles",
+    "settings_from_env",
+    "tags",
+]

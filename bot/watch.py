@@ -1,0 +1,153 @@
+"""One pass of the loop's front half: read each upstream, plan each new event, dispatch, remember.
+
+Events are handled oldest first. An event is remembered (and its upstream's cursor moved) only
+after all of its dispatches went out, in one transaction, so a crash at any point loses nothing:
+the rerun reads the event again, and its dispatches are idempotent (bot/dispatch.py). Merged PRs
+that touch nothing watched are remembered as ignored, so they are not read again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from github import Github
+from sqlalchemy.engine import Engine
+
+from bot import dispatch, store
+from bot.config.matrix import MatrixJob
+from bot.config.upstreams import RulesFile, Upstream, UpstreamsFile
+from bot.model import Job, UpstreamEvent
+from bot.plan import Plan, is_watched, plan
+from bot.upstream import github as gh_api
+
+FIRST_LOOK_BACK = timedelta(days=1)  # how far back the very first pass looks
+
+
+@dataclass(frozen=True)
+class Handled:
+    event: UpstreamEvent
+    plan: Plan | None  # None: a merged PR that touches nothing watched
+    dropped: tuple[tuple[Job, str], ...] = ()
+    dispatches: tuple[tuple[str, str], ...] = ()  # (key, outcome)
+
+
+@dataclass
+class Report:
+    handled: list[Handled] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def new_events(
+    engine: Engine, gh: Github, upstream: Upstream, now: datetime
+) -> list[UpstreamEvent]:
+    """Events since the cursors that were not handled yet, oldest first."""
+    repo = upstream.repo
+
+    def since(kind: str) -> datetime:
+        return store.cursor(engine, repo, kind) or now - FIRST_LOOK_BACK
+
+    found = [
+        *gh_api.releases(gh, repo, since("release")),
+        *(e for e in gh_api.tags(gh, repo, upstream.tags, known=set()) if e.at >= since("tag")),
+        *gh_api.merged_pulls(gh, repo, since("pull")),
+    ]
+    fresh = {e.key: e for e in found if not store.is_handled(engine, repo, e.key)}
+    return sorted(fresh.values(), key=lambda e: (e.at, e.key))
+
+
+def _write_plan(folder: Path, handled: Handled) -> None:
+    event = handled.event
+    name = f"{event.upstream.replace('/', '_')}-{event.kind}-{event.name}.json"
+    body = {
+        "event": {
+            "upstream": event.upstream,
+            "key": event.key,
+            "title": event.title,
+            "url": event.url,
+            "at": event.at.isoformat(),
+            "ref": event.ref,
+        },
+        "jobs": [dispatch.job_json(j) for j in handled.plan.jobs] if handled.plan else [],
+        "dropped": [{"config": job.config.slug, "why": why} for job, why in handled.dropped],
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(json.dumps(body, indent=2) + "\n")
+
+
+def handle(
+    engine: Engine,
+    gh: Github,
+    event: UpstreamEvent,
+    upstream: Upstream,
+    config: UpstreamsFile,
+    rules: RulesFile,
+    matrix: Sequence[MatrixJob],
+    *,
+    dry_run: Path | None,
+    settle_seconds: float,
+) -> Handled:
+    if not is_watched(event, upstream):
+        if dry_run is None:
+            store.finish_event(
+                engine, upstream.repo, event.kind, event.key, event.at, event.title, 0
+            )
+        return Handled(event, None)
+    the_plan = plan(event, upstream, rules, matrix, config.budget)
+    jobs, over_day = dispatch.within_daily_budget(engine, the_plan.jobs, config.budget.jobs_per_day)
+    dropped = the_plan.dropped + tuple(over_day)
+    batches = dispatch.chunk(event, jobs, config.benchmark.jobs_per_dispatch)
+    if dry_run is not None:
+        handled = Handled(event, the_plan, dropped, tuple((b.key, "dry run") for b in batches))
+        _write_plan(dry_run, handled)
+        return handled
+    target = config.benchmark
+    actions = dispatch.GitHubActions(
+        post=lambda inputs: gh_api.dispatch(gh, target.repo, target.workflow, target.ref, inputs),
+        titles=lambda: gh_api.run_titles(gh, target.repo, target.workflow),
+    )
+    outcomes = tuple(
+        (b.key, dispatch.send(engine, actions, b, settle_seconds=settle_seconds)) for b in batches
+    )
+    store.finish_event(
+        engine, upstream.repo, event.kind, event.key, event.at, event.title, len(jobs)
+    )
+    return Handled(event, the_plan, dropped, outcomes)
+
+
+def watch_once(
+    engine: Engine,
+    gh: Github,
+    config: UpstreamsFile,
+    rules: RulesFile,
+    matrix: Sequence[MatrixJob],
+    now: datetime,
+    *,
+    dry_run: Path | None = None,
+    settle_seconds: float = 5.0,
+) -> Report:
+    """Every upstream once. A failing upstream stops at its failing event (order is kept) and the
+    others go on; the errors are reported, and the next pass picks up where this one stopped."""
+    report = Report()
+    for upstream in config.upstreams:
+        try:
+            for event in new_events(engine, gh, upstream, now):
+                report.handled.append(
+                    handle(
+                        engine,
+                        gh,
+                        event,
+                        upstream,
+                        config,
+                        rules,
+                        matrix,
+                        dry_run=dry_run,
+                        settle_seconds=settle_seconds,
+                    )
+                )
+        except (gh_api.UpstreamError, OSError) as exc:
+            report.errors.append(f"{upstream.repo}: {exc}")
+    return report
