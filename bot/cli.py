@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -28,10 +29,11 @@ from bot.config.matrix import load_matrix
 from bot.config.upstreams import load_rules, load_upstreams
 from bot.dispatch import job_json
 from bot.ingest import IngestError, Metadata, find_result_files, parse_file
-from bot.model import ConfigKey, Frontier
+from bot.model import ConfigKey, Frontier, UpstreamEvent
 from bot.series import SeriesError, read_series
 from bot.upstream import github as gh_api
-from bot.watch import Handled, watch_once
+from bot.upstream.events import EventError, read_event_file
+from bot.watch import Handled, Report, watch_event, watch_once
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 out = Console(highlight=False, soft_wrap=True)
@@ -316,33 +318,51 @@ def _handled_json(h: Handled) -> dict[str, Any]:
     }
 
 
+def _delivered_event(args: argparse.Namespace) -> UpstreamEvent | None:
+    """The event of `--event FILE` (a webhook payload), or None when it is no upstream event."""
+    name = args.event_name or os.environ.get("GITHUB_EVENT_NAME", "")
+    try:
+        event = read_event_file(Path(args.event), name)
+    except EventError as exc:
+        raise CliError(str(exc)) from None
+    if event is None:
+        out.print(
+            f"{args.event}: a '{name}' payload that is no release, tag or merge", markup=False
+        )
+    return event
+
+
+def _print_report(args: argparse.Namespace, result: Report, dry_run: Path | None) -> None:
+    if args.json:
+        _print_json(
+            {"handled": [_handled_json(h) for h in result.handled], "errors": result.errors}
+        )
+    else:
+        for handled in result.handled:
+            _print_handled(handled)
+        if dry_run is not None:
+            out.print(f"dry run: plans written to {dry_run}/", markup=False)
+    for error in result.errors:
+        err.print(f"paretobot: {error}", markup=False)
+
+
 def cmd_watch(args: argparse.Namespace) -> int:
     config, rules, matrix = load_upstreams(), load_rules(), load_matrix()
     engine = store.open_store(args.db)
     gh = gh_api.connect(gh_api.settings_from_env())
     dry_run = Path(args.dry_run) if args.dry_run else None
+    options = dict(dry_run=dry_run, settle_seconds=args.settle_seconds)
+    if args.event:
+        delivered = _delivered_event(args)
+        result = Report()
+        if delivered is not None:
+            result = watch_event(engine, gh, delivered, config, rules, matrix, **options)
+        _print_report(args, result, dry_run)
+        return 1 if result.errors else 0
     while True:
-        result = watch_once(
-            engine,
-            gh,
-            config,
-            rules,
-            matrix,
-            datetime.now(UTC),
-            dry_run=dry_run,
-            settle_seconds=args.settle_seconds,
-        )
-        if args.json:
-            _print_json(
-                {"handled": [_handled_json(h) for h in result.handled], "errors": result.errors}
-            )
-        else:
-            for handled in result.handled:
-                _print_handled(handled)
-            if dry_run is not None:
-                out.print(f"dry run: plans written to {dry_run}/", markup=False)
-        for error in result.errors:
-            err.print(f"paretobot: {error}", markup=False)
+        now = datetime.now(UTC)
+        result = watch_once(engine, gh, config, rules, matrix, now, **options)
+        _print_report(args, result, dry_run)
         if args.once:
             return 1 if result.errors else 0
         time.sleep(args.interval)
@@ -411,6 +431,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="write the plans to DIR (default ./paretobot-plan) instead of dispatching",
     )
+    watch.add_argument(
+        "--event",
+        metavar="FILE",
+        help="handle one webhook payload (e.g. $GITHUB_EVENT_PATH) instead of polling",
+    )
+    watch.add_argument(
+        "--event-name", help="its event name (default: $GITHUB_EVENT_NAME): release, push, ..."
+    )
     watch.add_argument("--interval", type=float, default=1800, help="seconds between passes")
     watch.add_argument(
         "--settle-seconds",
@@ -444,7 +472,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.func(args)
-    except (CliError, ConfigError, store.StoreError, select.SelectionError) as exc:
+    except (
+        CliError,
+        ConfigError,
+        store.StoreError,
+        select.SelectionError,
+        gh_api.UpstreamError,
+    ) as exc:
         err.print(f"paretobot: {exc}", markup=False)
         return 1
 

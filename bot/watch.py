@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -150,4 +150,45 @@ def watch_once(
                 )
         except (gh_api.UpstreamError, OSError) as exc:
             report.errors.append(f"{upstream.repo}: {exc}")
+    return report
+
+
+def watch_event(
+    engine: Engine,
+    gh: Github,
+    event: UpstreamEvent,
+    config: UpstreamsFile,
+    rules: RulesFile,
+    matrix: Sequence[MatrixJob],
+    *,
+    dry_run: Path | None = None,
+    settle_seconds: float = 5.0,
+) -> Report:
+    """One event delivered by a webhook (not polled): handled like a polled one, once."""
+    report = Report()
+    upstream = next((u for u in config.upstreams if u.repo == event.upstream), None)
+    if upstream is None:
+        report.errors.append(f"{event.upstream} is not in configs/upstreams.yaml")
+        return report
+    if store.is_handled(engine, event.upstream, event.key):
+        return report
+    try:
+        if event.kind == "pull" and not event.files:
+            files = gh_api.pull_files(gh, event.upstream, int(event.name))
+            event = replace(event, files=files)
+        report.handled.append(
+            handle(
+                engine,
+                gh,
+                event,
+                upstream,
+                config,
+                rules,
+                matrix,
+                dry_run=dry_run,
+                settle_seconds=settle_seconds,
+            )
+        )
+    except (gh_api.UpstreamError, OSError) as exc:
+        report.errors.append(f"{event.upstream}: {exc}")
     return report

@@ -160,6 +160,14 @@ def merged_pulls(gh: Github, repo: str, since: datetime | None) -> Iterator[Upst
         raise _fail(f"listing merged pull requests of {repo}", exc) from None
 
 
+def pull_files(gh: Github, repo: str, number: int) -> tuple[str, ...]:
+    """The paths a pull request touches (webhook payloads do not carry them)."""
+    try:
+        return tuple(f.filename for f in gh.get_repo(repo).get_pull(number).get_files())
+    except (GithubException, OSError) as exc:
+        raise _fail(f"listing files of {repo}#{number}", exc) from None
+
+
 def dispatch(gh: Github, repo: str, workflow: str, ref: str, inputs: dict[str, str]) -> None:
     """One workflow_dispatch POST, not retried here (see the module docstring)."""
     try:
@@ -184,6 +192,7 @@ __all__ = [
     "connect",
     "dispatch",
     "merged_pulls",
+    "pull_files",
     "releases",
     "run_titles",
     "settings_from_env",

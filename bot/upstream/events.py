@@ -1,0 +1,121 @@
+"""Webhook payloads (as GitHub Actions hands them over in GITHUB_EVENT_PATH) into UpstreamEvents.
+
+An upstream's webhook, relayed to the bot's repository, lets `paretobot watch --event FILE`
+handle a release, a tag push or a merged PR as soon as it happens instead of at the next poll.
+Payloads that are not such an event (a PR closed without merging, a draft release, a branch push)
+give None; payloads that claim to be one but are malformed raise EventError.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.model import UpstreamEvent
+
+RELEASE_ACTIONS = {"published", "released"}
+
+
+class EventError(ValueError):
+    """A webhook payload that cannot be read; the message names the field."""
+
+
+def _get(doc: Any, *path: str) -> Any:
+    value = doc
+    for key in path:
+        if not isinstance(value, Mapping) or key not in value:
+            raise EventError(f"payload has no {'.'.join(path)}")
+        value = value[key]
+    return value
+
+
+def _text(doc: Any, *path: str) -> str:
+    value = _get(doc, *path)
+    if not isinstance(value, str) or not value:
+        raise EventError(f"payload field {'.'.join(path)} is not a non-empty string")
+    return value
+
+
+def _time(doc: Any, *path: str) -> datetime:
+    text = _text(doc, *path)
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise EventError(f"payload field {'.'.join(path)} is not a time: {text[:40]!r}") from None
+
+
+def _release(payload: Mapping[str, Any], repo: str) -> UpstreamEvent | None:
+    release = _get(payload, "release")
+    if payload.get("action") not in RELEASE_ACTIONS or release.get("draft"):
+        return None
+    tag = _text(release, "tag_name")
+    return UpstreamEvent(
+        upstream=repo,
+        kind="release",
+        name=tag,
+        title=release.get("name") or tag,
+        url=_text(release, "html_url"),
+        at=_time(release, "published_at"),
+        ref=tag,
+    )
+
+
+def _pull(payload: Mapping[str, Any], repo: str) -> UpstreamEvent | None:
+    pr = _get(payload, "pull_request")
+    if payload.get("action") != "closed" or not pr.get("merged"):
+        return None
+    labels = pr.get("labels") or []
+    if not isinstance(labels, list):
+        raise EventError("payload field pull_request.labels is not a list")
+    return UpstreamEvent(
+        upstream=repo,
+        kind="pull",
+        name=str(_get(pr, "number")),
+        title=_text(pr, "title"),
+        url=_text(pr, "html_url"),
+        at=_time(pr, "merged_at"),
+        ref=pr.get("merge_commit_sha") or "",
+        labels=tuple(str(label.get("name", "")) for label in labels if isinstance(label, dict)),
+        author=str((pr.get("user") or {}).get("login", "")),
+    )
+
+
+def _push(payload: Mapping[str, Any], repo: str) -> UpstreamEvent | None:
+    ref = _text(payload, "ref")
+    if not ref.startswith("refs/tags/") or payload.get("deleted"):
+        return None
+    tag = ref.removeprefix("refs/tags/")
+    head = payload.get("head_commit") or {}
+    return UpstreamEvent(
+        upstream=repo,
+        kind="tag",
+        name=tag,
+        title=tag,
+        url=f"https://github.com/{repo}/releases/tag/{tag}",
+        at=_time(head, "timestamp"),
+        ref=_text(payload, "after"),
+    )
+
+
+READERS = {"release": _release, "pull_request": _pull, "push": _push}
+
+
+def event_from_payload(name: str, payload: Any) -> UpstreamEvent | None:
+    """The upstream event a webhook delivery describes, or None if it describes none."""
+    reader = READERS.get(name)
+    if reader is None:
+        return None
+    if not isinstance(payload, Mapping):
+        raise EventError("payload is not a JSON object")
+    return reader(payload, _text(payload, "repository", "full_name"))
+
+
+def read_event_file(path: Path, name: str) -> UpstreamEvent | None:
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EventError(f"{path}: cannot read the event payload: {exc}") from None
+    return event_from_payload(name, payload)
