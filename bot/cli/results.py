@@ -1,20 +1,13 @@
-"""`paretobot` subcommands: parse arguments, call one stage, print. No logic of its own."""
+"""Subcommands over results: ingest, quarantine, frontier, compare, history, detect, demo."""
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import sys
 import tempfile
-import time
-from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from rich.console import Console
 from rich.table import Table
 
 from bot import report, store
@@ -24,33 +17,15 @@ from bot.analysis.frontier import frontier_of
 from bot.analysis.history import history
 from bot.analysis.noise import NoiseModel, noise_model
 from bot.analysis.verdict import Verdict, judge
-from bot.config import ConfigError, load_policy, load_prices
-from bot.config.matrix import load_matrix
-from bot.config.upstreams import load_rules, load_upstreams
-from bot.dispatch import job_json
+from bot.cli.common import EXAMPLES, CliError, err, out, print_json
+from bot.config import load_policy, load_prices
 from bot.ingest import IngestError, Metadata, find_result_files, parse_file
-from bot.model import ConfigKey, Frontier, UpstreamEvent
+from bot.model import ConfigKey, Frontier
 from bot.series import SeriesError, read_series
-from bot.upstream import github as gh_api
-from bot.upstream.events import EventError, read_event_file
-from bot.watch import Handled, Report, watch_event, watch_once
-
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-class CliError(Exception):
-    """A user-facing failure: printed as one line, exit code 1."""
-
-
-def _print_json(value: Any) -> None:
-    print(json.dumps(value, indent=2, default=str))
-
 
 # ---- ingest -------------------------------------------------------------------------------------
 
-_META_OPTIONS = {
+META_OPTIONS = {
     "hardware": str,
     "gpus": int,
     "tp": int,
@@ -75,7 +50,7 @@ _META_OPTIONS = {
 
 
 def _metadata(args: argparse.Namespace) -> Metadata:
-    given = {k: getattr(args, k) for k in _META_OPTIONS if getattr(args, k) is not None}
+    given = {k: getattr(args, k) for k in META_OPTIONS if getattr(args, k) is not None}
     for flag in ("dp_attention", "disagg"):
         if getattr(args, flag):
             given[flag] = True
@@ -99,7 +74,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     counts = {s: sum(r["status"] == s for r in results) for s in ("stored", "duplicate", "error")}
     points = sum(r.get("points", 0) for r in results if r["status"] == "stored")
     if args.json:
-        _print_json({"files": results, "summary": counts | {"points": points}})
+        print_json({"files": results, "summary": counts | {"points": points}})
     else:
         out.print(
             f"stored {counts['stored']} file(s) ({points} points), {counts['duplicate']} already "
@@ -136,7 +111,7 @@ def _ingest_one(engine: Any, path: Path, options: Metadata, *, quiet: bool) -> d
 def cmd_quarantine(args: argparse.Namespace) -> int:
     rows = store.quarantined(store.open_store(args.db))
     if args.json:
-        _print_json([r.__dict__ for r in rows])
+        print_json([r.__dict__ for r in rows])
     for r in [] if args.json else rows:
         out.print(f"{r.at:%Y-%m-%d %H:%M}  {r.path}: {r.reason}", markup=False)
     return 0
@@ -189,7 +164,7 @@ def _frontier_table(f: Frontier) -> Table:
 def cmd_frontier(args: argparse.Namespace) -> int:
     frontiers = _frontiers(args)
     if args.json:
-        _print_json([report.frontier_json(f) for f in frontiers])
+        print_json([report.frontier_json(f) for f in frontiers])
         return 0
     for f in frontiers:
         out.print(_frontier_table(f))
@@ -218,7 +193,7 @@ def _verdicts(args: argparse.Namespace) -> tuple[list[Verdict], dict[ConfigKey, 
 def cmd_compare(args: argparse.Namespace) -> int:
     verdicts, noise = _verdicts(args)
     if args.json:
-        _print_json([report.verdict_json(v, noise[v.config]) for v in verdicts])
+        print_json([report.verdict_json(v, noise[v.config]) for v in verdicts])
     else:
         print(report.verdicts_markdown(verdicts, load_policy(), noise), end="")
     return 0
@@ -228,7 +203,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     policy = load_policy()
     histories = [history(sweeps, policy) for sweeps in _grouped(args).values()]
     if args.json:
-        _print_json([report.history_json(h) for h in histories])
+        print_json([report.history_json(h) for h in histories])
         return 0
     for h in histories:
         out.print(f"{h.config.slug}: {len(h.builds)} builds, {h.measure}", markup=False)
@@ -257,7 +232,7 @@ def cmd_detect(args: argparse.Namespace) -> int:
         min_effect=args.min_effect,
     )
     if args.json:
-        _print_json(
+        print_json(
             {
                 "column": series.column,
                 "rows": len(series.values),
@@ -278,96 +253,6 @@ def cmd_detect(args: argparse.Namespace) -> int:
     return 0
 
 
-# ---- watch --------------------------------------------------------------------------------------
-
-
-def _print_handled(h: Handled) -> None:
-    e = h.event
-    head = f"{e.upstream} {e.key} {report.md(e.title)[:80]!r}"
-    if h.plan is None:
-        out.print(f"{head}: ignored (touches no watched path or label)", markup=False)
-        return
-    jobs = h.plan.jobs
-    out.print(f"{head}: {len(jobs)} job(s)", markup=False)
-    for job in jobs:
-        conc = f"{job.concurrencies[0]}-{job.concurrencies[-1]}" if job.concurrencies else "-"
-        out.print(
-            f"  {job.config.slug} on {job.runner}, conc {conc}, x{job.repeats}"
-            f"  [{', '.join(job.reasons)}]",
-            markup=False,
-        )
-    reasons = sorted({why for _, why in h.dropped})
-    for why in reasons:
-        count = sum(1 for _, w in h.dropped if w == why)
-        out.print(f"  {count} more left out: {why}", markup=False)
-    for key, outcome in h.dispatches:
-        out.print(f"  dispatch {key}: {outcome}", markup=False)
-
-
-def _handled_json(h: Handled) -> dict[str, Any]:
-    e = h.event
-    return {
-        "upstream": e.upstream,
-        "event": e.key,
-        "title": e.title,
-        "at": e.at.isoformat(),
-        "ignored": h.plan is None,
-        "jobs": [job_json(j) for j in h.plan.jobs] if h.plan else [],
-        "dropped": [{"config": j.config.slug, "why": why} for j, why in h.dropped],
-        "dispatches": [{"key": k, "outcome": o} for k, o in h.dispatches],
-    }
-
-
-def _delivered_event(args: argparse.Namespace) -> UpstreamEvent | None:
-    """The event of `--event FILE` (a webhook payload), or None when it is no upstream event."""
-    name = args.event_name or os.environ.get("GITHUB_EVENT_NAME", "")
-    try:
-        event = read_event_file(Path(args.event), name)
-    except EventError as exc:
-        raise CliError(str(exc)) from None
-    if event is None:
-        out.print(
-            f"{args.event}: a '{name}' payload that is no release, tag or merge", markup=False
-        )
-    return event
-
-
-def _print_report(args: argparse.Namespace, result: Report, dry_run: Path | None) -> None:
-    if args.json:
-        _print_json(
-            {"handled": [_handled_json(h) for h in result.handled], "errors": result.errors}
-        )
-    else:
-        for handled in result.handled:
-            _print_handled(handled)
-        if dry_run is not None:
-            out.print(f"dry run: plans written to {dry_run}/", markup=False)
-    for error in result.errors:
-        err.print(f"paretobot: {error}", markup=False)
-
-
-def cmd_watch(args: argparse.Namespace) -> int:
-    config, rules, matrix = load_upstreams(), load_rules(), load_matrix()
-    engine = store.open_store(args.db)
-    gh = gh_api.connect(gh_api.settings_from_env())
-    dry_run = Path(args.dry_run) if args.dry_run else None
-    options = dict(dry_run=dry_run, settle_seconds=args.settle_seconds)
-    if args.event:
-        delivered = _delivered_event(args)
-        result = Report()
-        if delivered is not None:
-            result = watch_event(engine, gh, delivered, config, rules, matrix, **options)
-        _print_report(args, result, dry_run)
-        return 1 if result.errors else 0
-    while True:
-        now = datetime.now(UTC)
-        result = watch_once(engine, gh, config, rules, matrix, now, **options)
-        _print_report(args, result, dry_run)
-        if args.once:
-            return 1 if result.errors else 0
-        time.sleep(args.interval)
-
-
 # ---- demo ---------------------------------------------------------------------------------------
 
 
@@ -378,7 +263,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         base = argparse.Namespace(db=db, json=False, config=None, build=None)
         out.rule("ingest: the bundled example results (examples/)")
         ingest_args = argparse.Namespace(**vars(base), paths=[str(EXAMPLES)])
-        ingest_args.__dict__.update({k: None for k in _META_OPTIONS})
+        ingest_args.__dict__.update({k: None for k in META_OPTIONS})
         ingest_args.__dict__.update(dp_attention=False, disagg=False)
         cmd_ingest(ingest_args)
         out.rule("frontier: each configuration's latest build")
@@ -389,99 +274,3 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
         cmd_compare(compare_args)
     return 0
-
-
-# ---- argument parsing ---------------------------------------------------------------------------
-
-
-def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", help="SQLAlchemy URL (default: $PARETOBOT_DB or paretobot.db)")
-    common.add_argument("--json", action="store_true", help="machine-readable output")
-    parser = argparse.ArgumentParser(prog="paretobot", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    ingest = sub.add_parser("ingest", parents=[common], help="load result files or folders")
-    ingest.add_argument("paths", nargs="+", metavar="PATH")
-    meta = ingest.add_argument_group("metadata a file lacks (overrides sidecars)")
-    for name, kind in _META_OPTIONS.items():
-        meta.add_argument("--" + name.replace("_", "-"), type=kind, dest=name)
-    meta.add_argument("--dp-attention", action="store_true")
-    meta.add_argument("--disagg", action="store_true")
-    ingest.set_defaults(func=cmd_ingest)
-
-    frontier = sub.add_parser("frontier", parents=[common], help="Pareto frontier(s)")
-    frontier.add_argument("--config", help="configuration pattern (substring or glob of the slug)")
-    frontier.add_argument("--build", help="build selector (default: latest stored build)")
-    frontier.set_defaults(func=cmd_frontier)
-
-    comp = sub.add_parser("compare", parents=[common], help="candidate frontier vs baseline")
-    comp.add_argument("--baseline", required=True, help="build (version, tag, commit) or run:ID")
-    comp.add_argument("--candidate", required=True, help="build (version, tag, commit) or run:ID")
-    comp.add_argument("--config", help="configuration pattern (default: every common one)")
-    comp.add_argument("--markdown", action="store_true", help="markdown table (the default)")
-    comp.set_defaults(func=cmd_compare)
-
-    watch = sub.add_parser("watch", parents=[common], help="poll upstreams, plan, dispatch")
-    watch.add_argument("--once", action="store_true", help="one pass, then exit")
-    watch.add_argument(
-        "--dry-run",
-        nargs="?",
-        const="paretobot-plan",
-        metavar="DIR",
-        help="write the plans to DIR (default ./paretobot-plan) instead of dispatching",
-    )
-    watch.add_argument(
-        "--event",
-        metavar="FILE",
-        help="handle one webhook payload (e.g. $GITHUB_EVENT_PATH) instead of polling",
-    )
-    watch.add_argument(
-        "--event-name", help="its event name (default: $GITHUB_EVENT_NAME): release, push, ..."
-    )
-    watch.add_argument("--interval", type=float, default=1800, help="seconds between passes")
-    watch.add_argument(
-        "--settle-seconds",
-        type=float,
-        default=5.0,
-        help="wait before concluding from the run list that a failed dispatch did not land",
-    )
-    watch.set_defaults(func=cmd_watch)
-
-    hist = sub.add_parser("history", parents=[common], help="change points over all builds")
-    hist.add_argument("--config", help="configuration pattern (default: every configuration)")
-    hist.set_defaults(func=cmd_history)
-
-    det = sub.add_parser("detect", parents=[common], help="change points of one series (CSV)")
-    det.add_argument("--csv", required=True, help="CSV with a header line, one row per build")
-    det.add_argument("--column", help="value column (default: the last one)")
-    det.add_argument("--alpha", type=float, help="significance per test (configs/analysis.yaml)")
-    det.add_argument("--min-size", type=int, help="fewest rows on each side of a change")
-    det.add_argument("--min-effect", type=float, default=0.0, help="smallest relative change")
-    det.set_defaults(func=cmd_detect)
-
-    quar = sub.add_parser("quarantine", parents=[common], help="files refused, with reasons")
-    quar.set_defaults(func=cmd_quarantine)
-
-    demo = sub.add_parser("demo", parents=[common], help="the loop on the bundled examples")
-    demo.set_defaults(func=cmd_demo)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except (
-        CliError,
-        ConfigError,
-        store.StoreError,
-        select.SelectionError,
-        gh_api.UpstreamError,
-    ) as exc:
-        err.print(f"paretobot: {exc}", markup=False)
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,119 @@
+"""`paretobot` subcommands: parse arguments, call one stage, print. No logic of its own."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from bot import store
+from bot.analysis import select
+from bot.cli.common import CliError, err
+from bot.cli.loop import cmd_watch
+from bot.cli.results import (
+    META_OPTIONS,
+    cmd_compare,
+    cmd_demo,
+    cmd_detect,
+    cmd_frontier,
+    cmd_history,
+    cmd_ingest,
+    cmd_quarantine,
+)
+from bot.config import ConfigError
+from bot.upstream import github as gh_api
+
+# ---- argument parsing ---------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help="SQLAlchemy URL (default: $PARETOBOT_DB or paretobot.db)")
+    common.add_argument("--json", action="store_true", help="machine-readable output")
+    parser = argparse.ArgumentParser(prog="paretobot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ingest = sub.add_parser("ingest", parents=[common], help="load result files or folders")
+    ingest.add_argument("paths", nargs="+", metavar="PATH")
+    meta = ingest.add_argument_group("metadata a file lacks (overrides sidecars)")
+    for name, kind in META_OPTIONS.items():
+        meta.add_argument("--" + name.replace("_", "-"), type=kind, dest=name)
+    meta.add_argument("--dp-attention", action="store_true")
+    meta.add_argument("--disagg", action="store_true")
+    ingest.set_defaults(func=cmd_ingest)
+
+    frontier = sub.add_parser("frontier", parents=[common], help="Pareto frontier(s)")
+    frontier.add_argument("--config", help="configuration pattern (substring or glob of the slug)")
+    frontier.add_argument("--build", help="build selector (default: latest stored build)")
+    frontier.set_defaults(func=cmd_frontier)
+
+    comp = sub.add_parser("compare", parents=[common], help="candidate frontier vs baseline")
+    comp.add_argument("--baseline", required=True, help="build (version, tag, commit) or run:ID")
+    comp.add_argument("--candidate", required=True, help="build (version, tag, commit) or run:ID")
+    comp.add_argument("--config", help="configuration pattern (default: every common one)")
+    comp.add_argument("--markdown", action="store_true", help="markdown table (the default)")
+    comp.set_defaults(func=cmd_compare)
+
+    watch = sub.add_parser("watch", parents=[common], help="poll upstreams, plan, dispatch")
+    watch.add_argument("--once", action="store_true", help="one pass, then exit")
+    watch.add_argument(
+        "--dry-run",
+        nargs="?",
+        const="paretobot-plan",
+        metavar="DIR",
+        help="write the plans to DIR (default ./paretobot-plan) instead of dispatching",
+    )
+    watch.add_argument(
+        "--event",
+        metavar="FILE",
+        help="handle one webhook payload (e.g. $GITHUB_EVENT_PATH) instead of polling",
+    )
+    watch.add_argument(
+        "--event-name", help="its event name (default: $GITHUB_EVENT_NAME): release, push, ..."
+    )
+    watch.add_argument("--interval", type=float, default=1800, help="seconds between passes")
+    watch.add_argument(
+        "--settle-seconds",
+        type=float,
+        default=5.0,
+        help="wait before concluding from the run list that a failed dispatch did not land",
+    )
+    watch.set_defaults(func=cmd_watch)
+
+    hist = sub.add_parser("history", parents=[common], help="change points over all builds")
+    hist.add_argument("--config", help="configuration pattern (default: every configuration)")
+    hist.set_defaults(func=cmd_history)
+
+    det = sub.add_parser("detect", parents=[common], help="change points of one series (CSV)")
+    det.add_argument("--csv", required=True, help="CSV with a header line, one row per build")
+    det.add_argument("--column", help="value column (default: the last one)")
+    det.add_argument("--alpha", type=float, help="significance per test (configs/analysis.yaml)")
+    det.add_argument("--min-size", type=int, help="fewest rows on each side of a change")
+    det.add_argument("--min-effect", type=float, default=0.0, help="smallest relative change")
+    det.set_defaults(func=cmd_detect)
+
+    quar = sub.add_parser("quarantine", parents=[common], help="files refused, with reasons")
+    quar.set_defaults(func=cmd_quarantine)
+
+    demo = sub.add_parser("demo", parents=[common], help="the loop on the bundled examples")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (
+        CliError,
+        ConfigError,
+        store.StoreError,
+        select.SelectionError,
+        gh_api.UpstreamError,
+    ) as exc:
+        err.print(f"paretobot: {exc}", markup=False)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

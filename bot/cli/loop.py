@@ -1,0 +1,107 @@
+"""`paretobot watch`: poll upstreams (or take one webhook payload), plan, dispatch."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot import report, store
+from bot.cli.common import CliError, err, out, print_json
+from bot.config.matrix import load_matrix
+from bot.config.upstreams import load_rules, load_upstreams
+from bot.dispatch import job_json
+from bot.model import UpstreamEvent
+from bot.upstream import github as gh_api
+from bot.upstream.events import EventError, read_event_file
+from bot.watch import Handled, Report, watch_event, watch_once
+
+# ---- watch --------------------------------------------------------------------------------------
+
+
+def _print_handled(h: Handled) -> None:
+    e = h.event
+    head = f"{e.upstream} {e.key} {report.md(e.title)[:80]!r}"
+    if h.plan is None:
+        out.print(f"{head}: ignored (touches no watched path or label)", markup=False)
+        return
+    jobs = h.plan.jobs
+    out.print(f"{head}: {len(jobs)} job(s)", markup=False)
+    for job in jobs:
+        conc = f"{job.concurrencies[0]}-{job.concurrencies[-1]}" if job.concurrencies else "-"
+        out.print(
+            f"  {job.config.slug} on {job.runner}, conc {conc}, x{job.repeats}"
+            f"  [{', '.join(job.reasons)}]",
+            markup=False,
+        )
+    reasons = sorted({why for _, why in h.dropped})
+    for why in reasons:
+        count = sum(1 for _, w in h.dropped if w == why)
+        out.print(f"  {count} more left out: {why}", markup=False)
+    for key, outcome in h.dispatches:
+        out.print(f"  dispatch {key}: {outcome}", markup=False)
+
+
+def _handled_json(h: Handled) -> dict[str, Any]:
+    e = h.event
+    return {
+        "upstream": e.upstream,
+        "event": e.key,
+        "title": e.title,
+        "at": e.at.isoformat(),
+        "ignored": h.plan is None,
+        "jobs": [job_json(j) for j in h.plan.jobs] if h.plan else [],
+        "dropped": [{"config": j.config.slug, "why": why} for j, why in h.dropped],
+        "dispatches": [{"key": k, "outcome": o} for k, o in h.dispatches],
+    }
+
+
+def _delivered_event(args: argparse.Namespace) -> UpstreamEvent | None:
+    """The event of `--event FILE` (a webhook payload), or None when it is no upstream event."""
+    name = args.event_name or os.environ.get("GITHUB_EVENT_NAME", "")
+    try:
+        event = read_event_file(Path(args.event), name)
+    except EventError as exc:
+        raise CliError(str(exc)) from None
+    if event is None:
+        out.print(
+            f"{args.event}: a '{name}' payload that is no release, tag or merge", markup=False
+        )
+    return event
+
+
+def _print_report(args: argparse.Namespace, result: Report, dry_run: Path | None) -> None:
+    if args.json:
+        print_json({"handled": [_handled_json(h) for h in result.handled], "errors": result.errors})
+    else:
+        for handled in result.handled:
+            _print_handled(handled)
+        if dry_run is not None:
+            out.print(f"dry run: plans written to {dry_run}/", markup=False)
+    for error in result.errors:
+        err.print(f"paretobot: {error}", markup=False)
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    config, rules, matrix = load_upstreams(), load_rules(), load_matrix()
+    engine = store.open_store(args.db)
+    gh = gh_api.connect(gh_api.settings_from_env())
+    dry_run = Path(args.dry_run) if args.dry_run else None
+    options = dict(dry_run=dry_run, settle_seconds=args.settle_seconds)
+    if args.event:
+        delivered = _delivered_event(args)
+        result = Report()
+        if delivered is not None:
+            result = watch_event(engine, gh, delivered, config, rules, matrix, **options)
+        _print_report(args, result, dry_run)
+        return 1 if result.errors else 0
+    while True:
+        now = datetime.now(UTC)
+        result = watch_once(engine, gh, config, rules, matrix, now, **options)
+        _print_report(args, result, dry_run)
+        if args.once:
+            return 1 if result.errors else 0
+        time.sleep(args.interval)
