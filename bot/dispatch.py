@@ -115,9 +115,11 @@ def send(
         return ALREADY_SENT
     if state is None:
         store.record_dispatch(engine, d.key, d.event.upstream, d.event.key, len(d.jobs))
-    elif d.title in github.titles():
-        store.mark_sent(engine, d.key)
-        return FOUND
+    else:  # pending: an earlier pass died around the POST; give a run it started time to show
+        time.sleep(settle_seconds)
+        if d.title in github.titles():
+            store.mark_sent(engine, d.key)
+            return FOUND
     last: Exception | None = None
     for _ in range(attempts):
         try:

@@ -55,6 +55,16 @@ def new_events(
         *(e for e in gh_api.tags(gh, repo, upstream.tags, known=set()) if e.at >= since("tag")),
         *gh_api.merged_pulls(gh, repo, since("pull")),
     ]
+    releases = {e.name for e in found if e.kind == "release"}
+    # A release's tag is the same build as the release: benchmark it once, as the release.
+    found = [
+        e
+        for e in found
+        if not (
+            e.kind == "tag"
+            and (e.name in releases or store.is_handled(engine, repo, f"release:{e.name}"))
+        )
+    ]
     fresh = {e.key: e for e in found if not store.is_handled(engine, repo, e.key)}
     return sorted(fresh.values(), key=lambda e: (e.at, e.key))
 

@@ -48,10 +48,14 @@ class Settings:
 
 
 def settings_from_env(env: dict[str, str] | None = None) -> Settings:
+    """GITHUB_API_URL and GITHUB_TOKEN (or GH_TOKEN); PARETOBOT_GITHUB_RETRIES and
+    PARETOBOT_GITHUB_BACKOFF tune retrying (tests against a local stand-in make it quick)."""
     env = dict(os.environ if env is None else env)
     return Settings(
         api_url=(env.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/"),
         token=env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or None,
+        retries=int(env.get("PARETOBOT_GITHUB_RETRIES") or Settings.retries),
+        backoff=float(env.get("PARETOBOT_GITHUB_BACKOFF") or Settings.backoff),
     )
 
 
@@ -171,7 +175,8 @@ def pull_files(gh: Github, repo: str, number: int) -> tuple[str, ...]:
 def dispatch(gh: Github, repo: str, workflow: str, ref: str, inputs: dict[str, str]) -> None:
     """One workflow_dispatch POST, not retried here (see the module docstring)."""
     try:
-        if not gh.get_repo(repo).get_workflow(workflow).create_dispatch(ref, inputs):
+        # throw=True: without it PyGithub answers False and hides the status that says why
+        if not gh.get_repo(repo).get_workflow(workflow).create_dispatch(ref, inputs, throw=True):
             raise UpstreamError(f"dispatching {workflow} in {repo}: refused")
     except (GithubException, OSError) as exc:
         raise _fail(f"dispatching {workflow} in {repo}", exc) from None
