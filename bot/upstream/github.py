@@ -102,7 +102,7 @@ def releases(gh: Github, repo: str, since: datetime | None) -> Iterator[Upstream
                 upstream=repo,
                 kind="release",
                 name=rel.tag_name,
-                title=rel.title or rel.tag_name,
+                title=rel.name or rel.tag_name,
                 url=rel.html_url,
                 at=at,
                 ref=rel.tag_name,
