@@ -286,3 +286,119 @@ def test_webhook_examples(webhook_examples):
         assert all(isinstance(p, dict) and "repository" in p for p in payloads), event
     published = [p for p in webhook_examples["release"] if p.get("action") == "published"]
     assert published and published[0]["release"]["tag_name"]
+
+
+# ---- the bot's own calls (bot/upstream/github.py), not just PyGithub's --------------------------
+
+
+@pytest.fixture
+def bot_gh(github_contract):
+    from bot.upstream import github as gh_api
+
+    client = gh_api.connect(gh_api.Settings(api_url=github_contract, token="x", retries=0))
+    yield client
+    client.close()
+
+
+def _bot(fn):
+    """Run a bot call, turning its UpstreamError into what Recorder.call reports."""
+    from bot.upstream.github import UpstreamError
+
+    def run():
+        try:
+            result = fn()
+            return list(result) if not isinstance(result, (set, type(None))) else result
+        except UpstreamError as exc:
+            raise github.GithubException(0, str(exc)) from exc
+
+    return run
+
+
+def test_the_bots_own_requests_match_githubs_description(bot_gh, http):
+    from bot.upstream import github as gh_api
+
+    late = datetime(2100, 1, 1, tzinfo=UTC)  # stop after the first page's first item
+    http.call("bot: releases", _bot(lambda: gh_api.releases(bot_gh, REPO, late)), r"/releases")
+    http.call(
+        "bot: merged pulls", _bot(lambda: gh_api.merged_pulls(bot_gh, REPO, late)), r"/pulls\?"
+    )
+    files = http.call(
+        "bot: pull files",
+        _bot(lambda: gh_api.pull_files(bot_gh, REPO, 1347, most=1)),
+        r"/pulls/1347/files",
+    )
+    assert files and all(isinstance(f, str) for f in files)
+    http.call(
+        "bot: tags",
+        _bot(lambda: gh_api.tags(bot_gh, REPO, ("v*",), known=set(), most=1)),
+        r"/tags",
+    )
+    inputs = {"jobs": "[]", "key": "k1", "upstream": "vllm-project/vllm", "event": "pull:1"}
+    http.call(
+        "bot: dispatch",
+        _bot(lambda: gh_api.dispatch(bot_gh, REPO, "benchmark.yml", "main", inputs)),
+        r"/actions/workflows/.+/dispatches$",
+    )
+    sent = [ex for ex in http.exchanges if ex.target.endswith("/dispatches")]
+    assert json.loads(sent[-1].body) == {"ref": "main", "inputs": inputs}
+    titles = http.call(
+        "bot: run titles",
+        _bot(lambda: gh_api.run_titles(bot_gh, REPO, "benchmark.yml", most=1)),
+        r"/runs\?.*event=workflow_dispatch",
+    )
+    assert isinstance(titles, set)
+
+
+def test_webhook_examples_become_upstream_events(webhook_examples):
+    """Every real example payload of the events the bot reads parses, or is rightly no event."""
+    from bot.upstream.events import event_from_payload
+
+    for payload in webhook_examples["release"]:
+        event = event_from_payload("release", payload)
+        wanted = payload["action"] in ("published", "released") and not payload["release"]["draft"]
+        assert (event is not None) == wanted, payload["action"]
+        if event:
+            assert event.kind == "release" and event.name == payload["release"]["tag_name"]
+            assert event.upstream == payload["repository"]["full_name"]
+    for payload in webhook_examples["pull_request"]:  # none of GitHub's examples is a merge
+        assert event_from_payload("pull_request", payload) is None, payload["action"]
+    closed = next(p for p in webhook_examples["pull_request"] if p["action"] == "closed")
+    merged = json.loads(json.dumps(closed))  # the same payload, as GitHub sends it on a merge
+    merged["pull_request"] |= {"merged": True, "merged_at": "2026-11-27T04:00:00Z"}
+    event = event_from_payload("pull_request", merged)
+    assert event is not None and event.kind == "pull"
+    assert event.name == str(closed["pull_request"]["number"])
+    assert event.ref == closed["pull_request"]["merge_commit_sha"]
+    assert event.labels == tuple(label["name"] for label in closed["pull_request"]["labels"])
+    for payload in webhook_examples["push"]:
+        event = event_from_payload("push", payload)
+        is_tag = payload["ref"].startswith("refs/tags/") and not payload["deleted"]
+        assert (event is not None) == is_tag
+    for payload in webhook_examples["workflow_run"]:
+        assert event_from_payload("workflow_run", payload) is None  # not an upstream change
+
+
+def test_truncated_and_hostile_webhook_payloads(webhook_examples, tmp_path):
+    from bot.upstream.events import EventError, event_from_payload, read_event_file
+
+    merged = next(p for p in webhook_examples["pull_request"] if p["action"] == "closed")
+    merged = json.loads(json.dumps(merged))
+    merged["pull_request"] |= {"merged": True, "merged_at": "2026-11-27T04:00:00Z"}
+    text = json.dumps(merged)
+    path = tmp_path / "event.json"
+    path.write_text(text[: len(text) // 2])
+    with pytest.raises(EventError, match="cannot read the event payload"):
+        read_event_file(path, "pull_request")
+    broken = json.loads(text)
+    broken["pull_request"]["merged_at"] = "yesterday; rm -rf /"
+    with pytest.raises(EventError, match=r"pull_request\.merged_at is not a time"):
+        event_from_payload("pull_request", broken)
+    del broken["repository"]
+    with pytest.raises(EventError, match=r"no repository\.full_name"):
+        event_from_payload("pull_request", broken)
+    with pytest.raises(EventError, match="not a JSON object"):
+        event_from_payload("release", ["a", "list"])
+    hostile = json.loads(text)
+    hostile["pull_request"]["title"] = "$(curl evil) `rm -rf` @everyone <script>"
+    event = event_from_payload("pull_request", hostile)
+    assert event is not None and event.title == hostile["pull_request"]["title"]  # data, kept as is

@@ -51,14 +51,14 @@ def _release(payload: Mapping[str, Any], repo: str) -> UpstreamEvent | None:
     release = _get(payload, "release")
     if payload.get("action") not in RELEASE_ACTIONS or release.get("draft"):
         return None
-    tag = _text(release, "tag_name")
+    tag = _text(payload, "release", "tag_name")
     return UpstreamEvent(
         upstream=repo,
         kind="release",
         name=tag,
         title=release.get("name") or tag,
-        url=_text(release, "html_url"),
-        at=_time(release, "published_at"),
+        url=_text(payload, "release", "html_url"),
+        at=_time(payload, "release", "published_at"),
         ref=tag,
     )
 
@@ -73,10 +73,10 @@ def _pull(payload: Mapping[str, Any], repo: str) -> UpstreamEvent | None:
     return UpstreamEvent(
         upstream=repo,
         kind="pull",
-        name=str(_get(pr, "number")),
-        title=_text(pr, "title"),
-        url=_text(pr, "html_url"),
-        at=_time(pr, "merged_at"),
+        name=str(_get(payload, "pull_request", "number")),
+        title=_text(payload, "pull_request", "title"),
+        url=_text(payload, "pull_request", "html_url"),
+        at=_time(payload, "pull_request", "merged_at"),
         ref=pr.get("merge_commit_sha") or "",
         labels=tuple(str(label.get("name", "")) for label in labels if isinstance(label, dict)),
         author=str((pr.get("user") or {}).get("login", "")),
@@ -88,14 +88,13 @@ def _push(payload: Mapping[str, Any], repo: str) -> UpstreamEvent | None:
     if not ref.startswith("refs/tags/") or payload.get("deleted"):
         return None
     tag = ref.removeprefix("refs/tags/")
-    head = payload.get("head_commit") or {}
     return UpstreamEvent(
         upstream=repo,
         kind="tag",
         name=tag,
         title=tag,
         url=f"https://github.com/{repo}/releases/tag/{tag}",
-        at=_time(head, "timestamp"),
+        at=_time(payload, "head_commit", "timestamp"),
         ref=_text(payload, "after"),
     )
 

@@ -164,10 +164,12 @@ def merged_pulls(gh: Github, repo: str, since: datetime | None) -> Iterator[Upst
         raise _fail(f"listing merged pull requests of {repo}", exc) from None
 
 
-def pull_files(gh: Github, repo: str, number: int) -> tuple[str, ...]:
-    """The paths a pull request touches (webhook payloads do not carry them)."""
+def pull_files(gh: Github, repo: str, number: int, most: int = 3000) -> tuple[str, ...]:
+    """The paths a pull request touches (webhook payloads do not carry them; GitHub lists at
+    most 3000)."""
     try:
-        return tuple(f.filename for f in gh.get_repo(repo).get_pull(number).get_files())
+        files = gh.get_repo(repo).get_pull(number).get_files()
+        return tuple(f.filename for f in islice(files, most))
     except (GithubException, OSError) as exc:
         raise _fail(f"listing files of {repo}#{number}", exc) from None
 
