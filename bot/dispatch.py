@@ -63,6 +63,19 @@ def job_json(job: Job) -> dict[str, Any]:
         "concurrencies": list(job.concurrencies),
         "repeats": job.repeats,
         "reasons": list(job.reasons),
+        # what the runner needs to launch the server and label the results
+        "hardware": job.config.hardware,
+        "precision": job.config.precision,
+        "gpus": job.config.gpus,
+        "tp": job.config.tp,
+        "ep": job.config.ep,
+        "pp": job.config.pp,
+        "dp_attention": job.config.dp_attention,
+        "spec_method": job.config.spec_method,
+        "disagg": job.config.disagg,
+        "isl": job.config.isl,
+        "osl": job.config.osl,
+        "scenario": job.config.scenario,
     }
 
 
