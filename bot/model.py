@@ -143,8 +143,9 @@ class Sweep:
     points: tuple[Point, ...]
     repeat: int = 0
     status: str = SWEEP_OK
-    cause: str = ""  # why it failed: "oom", "launch", "timeout", ... (empty when ok)
+    cause: str = ""  # why it failed: "out-of-memory", "launch-failure", ... (empty when ok)
     started_at: datetime | None = None
+    failed_at: tuple[int, ...] = ()  # concurrencies where a crash or timeout ended the sweep
 
     def with_points(self, points: tuple[Point, ...]) -> Sweep:
         return replace(self, points=points)

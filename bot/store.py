@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bot.ingest import ParsedFile
-from bot.model import Build, ConfigKey, Point, Sweep
+from bot.model import SWEEP_FAILED, Build, ConfigKey, Point, Sweep
 
 SCHEMA_VERSION = 1
 DEFAULT_URL = "sqlite:///paretobot.db"
@@ -93,6 +93,17 @@ run_stats_table = sa.Table(
     sa.Column("hardware", sa.String, nullable=False),
     sa.Column("succeeded", sa.Integer, nullable=False),
     sa.Column("total", sa.Integer, nullable=False),
+)
+failures_table = sa.Table(
+    "failures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sweep_id", sa.ForeignKey("sweeps.id"), nullable=False, index=True),
+    sa.Column("file_id", sa.ForeignKey("files.id"), nullable=False),
+    sa.Column("cause", sa.String, nullable=False),
+    sa.Column("concurrency", sa.Integer),
+    sa.Column("message", sa.String, nullable=False),
+    sa.Column("log_tail", sa.String, nullable=False),
 )
 quarantine_table = sa.Table(
     "quarantine",
@@ -245,8 +256,21 @@ def add_file(engine: Engine, parsed: ParsedFile) -> bool:
         ).inserted_primary_key[0]
         for sweep in parsed.sweeps:
             sweep_id, existed = _sweep_id(conn, sweep)
+            if parsed.failure is not None:
+                conn.execute(
+                    failures_table.insert().values(
+                        sweep_id=sweep_id,
+                        file_id=file_id,
+                        cause=parsed.failure.cause,
+                        concurrency=parsed.failure.concurrency,
+                        message=parsed.failure.message,
+                        log_tail=parsed.failure.log_tail,
+                    )
+                )
             if existed:  # a new sweep has no points yet: nothing to replace
                 _refuse_replacing(conn, sweep_id, sweep)
+            if not sweep.points:  # a failure record: no points to store
+                continue
             conn.execute(
                 points_table.insert(),
                 [
@@ -294,15 +318,20 @@ def load_sweeps(engine: Engine, *, config_pattern: str | None = None) -> list[Sw
     with engine.connect() as conn:
         sweep_rows = conn.execute(query.order_by(s.c.id)).all()
         point_rows = conn.execute(sa.select(p).order_by(p.c.sweep_id, p.c.concurrency)).all()
+        failure_rows = conn.execute(sa.select(failures_table).order_by(failures_table.c.id)).all()
     points: dict[int, list[Point]] = defaultdict(list)
     for row in point_rows:
         points[row.sweep_id].append(_row_to(Point, row))
+    failures: dict[int, list[Any]] = defaultdict(list)
+    for row in failure_rows:  # a failure recorded after the points still fails the sweep
+        failures[row.sweep_id].append(row)
     sweeps = []
     for row in sweep_rows:
         config = _row_to(ConfigKey, row, "c_")
         if config_pattern and not config.matches(config_pattern):
             continue
         started = row.started_at.replace(tzinfo=UTC) if row.started_at else None
+        failed = failures[row.sweep_pk]
         sweeps.append(
             Sweep(
                 config=config,
@@ -310,9 +339,10 @@ def load_sweeps(engine: Engine, *, config_pattern: str | None = None) -> list[Sw
                 run_id=row.run_id,
                 points=tuple(points[row.sweep_pk]),
                 repeat=row.repeat,
-                status=row.status,
-                cause=row.cause,
+                status=SWEEP_FAILED if failed else row.status,
+                cause=", ".join(dict.fromkeys(f.cause for f in failed)) or row.cause,
                 started_at=started,
+                failed_at=tuple(sorted({f.concurrency for f in failed if f.concurrency})),
             )
         )
     return sweeps

@@ -49,6 +49,7 @@ def usable(sweep: Sweep, policy: AnalysisPolicy) -> Sweep:
 
 def _failed_concurrencies(sweeps: Sequence[Sweep], policy: AnalysisPolicy) -> set[int]:
     failed = {p.concurrency for s in sweeps for p in s.points if _point_failed(p, policy)}
+    failed |= {c for s in sweeps for c in s.failed_at}  # where a crash or hang ended a sweep
     worked = {p.concurrency for s in sweeps for p in s.points if not _point_failed(p, policy)}
     return failed - worked
 

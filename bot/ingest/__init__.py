@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.ingest import inferencex, sglang, vllm
+from bot.ingest.failure import Failure, is_failure, parse_failure
 from bot.ingest.fields import IngestError
 from bot.ingest.identity import Identity, identify
 from bot.ingest.inferencex import RunStat
 from bot.ingest.metadata import Metadata, is_sidecar, metadata_for
 from bot.ingest.reading import Reading
-from bot.model import Sweep
+from bot.model import SWEEP_FAILED, Sweep
 
 __all__ = ["IngestError", "Metadata", "ParsedFile", "RunStat", "find_result_files", "parse_file"]
 
@@ -35,6 +36,7 @@ PARSERS: dict[str, Parser] = {
     "inferencex-agg-bmk": inferencex.parse_agg_bmk,
 }
 RUN_STATS = "inferencex-run-stats"
+FAILURE = "paretobot-failure"
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class ParsedFile:
     sweeps: tuple[Sweep, ...]
     run_stats: tuple[RunStat, ...] = ()
     run_id: str = ""
+    failure: Failure | None = None
 
     @property
     def n_points(self) -> int:
@@ -107,6 +110,8 @@ def detect_format(doc: Any) -> str:
         raise IngestError(f"unknown format: a list of {', '.join(sorted(formats))} records")
     if not isinstance(doc, dict):
         raise IngestError(f"unknown format: top level is a {type(doc).__name__}")
+    if is_failure(doc):
+        return FAILURE
     if "hw" in doc and "tput_per_gpu" in doc:
         return "inferencex-agg"
     if doc and all(isinstance(v, dict) and "n_success" in v for v in doc.values()):
@@ -164,5 +169,14 @@ def parse_file(path: Path, options: Metadata | None = None) -> ParsedFile:
     if fmt == RUN_STATS:
         stats = tuple(inferencex.parse_run_stats(doc, path))
         return ParsedFile(path, digest, fmt, (), stats, run_id)
+    if fmt == FAILURE:
+        failure = parse_failure(doc)
+        who = identify(Metadata(), given, run_id)
+        failed_at = () if failure.concurrency is None else (failure.concurrency,)
+        sweep = Sweep(
+            who.config, who.build, who.run_id, (), who.repeat, status=SWEEP_FAILED,
+            cause=failure.cause, started_at=given.started_at, failed_at=failed_at,
+        )  # fmt: skip
+        return ParsedFile(path, digest, fmt, (sweep,), run_id=run_id, failure=failure)
     readings = PARSERS[fmt](doc, path)
     return ParsedFile(path, digest, fmt, _sweeps(readings, given, run_id), run_id=run_id)
