@@ -19,130 +19,20 @@ from sqlalchemy.engine import Connection, Engine
 
 from bot.ingest import ParsedFile
 from bot.model import SWEEP_FAILED, Build, ConfigKey, Point, Sweep
-
-SCHEMA_VERSION = 1
-DEFAULT_URL = "sqlite:///paretobot.db"
-
-_SQL_TYPES = {int: sa.Integer, float: sa.Float, str: sa.String, bool: sa.Boolean}
-
-
-def _columns(cls: type, *, nullable: bool) -> list[sa.Column]:
-    """One column per dataclass field, so the schema cannot drift from the model."""
-    out = []
-    for field in fields(cls):
-        base = field.type.split(" | ")[0] if isinstance(field.type, str) else field.type
-        sql_type = _SQL_TYPES[{"int": int, "float": float, "str": str, "bool": bool}[base]]
-        out.append(sa.Column(field.name, sql_type, nullable=nullable or " | None" in field.type))
-    return out
-
-
-metadata = sa.MetaData()
-meta_table = sa.Table(
-    "meta", metadata, sa.Column("key", sa.String, primary_key=True), sa.Column("value", sa.String)
-)
-files_table = sa.Table(
-    "files",
+from bot.store.schema import (
+    DEFAULT_URL,
+    SCHEMA_VERSION,
+    builds_table,
+    configs_table,
+    dispatches_table,
+    failures_table,
+    files_table,
+    meta_table,
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("sha256", sa.String(64), nullable=False, unique=True),
-    sa.Column("path", sa.String, nullable=False),
-    sa.Column("format", sa.String, nullable=False),
-    sa.Column("ingested_at", sa.DateTime(timezone=True), nullable=False),
-)
-configs_table = sa.Table(
-    "configs",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("slug", sa.String, nullable=False, unique=True),
-    *_columns(ConfigKey, nullable=False),
-)
-builds_table = sa.Table(
-    "builds",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    *_columns(Build, nullable=False),
-    sa.UniqueConstraint("framework", "version", "commit", "image", "image_digest"),
-)
-sweeps_table = sa.Table(
-    "sweeps",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("config_id", sa.ForeignKey("configs.id"), nullable=False),
-    sa.Column("build_id", sa.ForeignKey("builds.id"), nullable=False),
-    sa.Column("run_id", sa.String, nullable=False),
-    sa.Column("repeat", sa.Integer, nullable=False),
-    sa.Column("status", sa.String, nullable=False),
-    sa.Column("cause", sa.String, nullable=False),
-    sa.Column("started_at", sa.DateTime(timezone=True)),
-    sa.UniqueConstraint("config_id", "build_id", "run_id", "repeat"),
-)
-points_table = sa.Table(
-    "points",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("sweep_id", sa.ForeignKey("sweeps.id"), nullable=False, index=True),
-    sa.Column("file_id", sa.ForeignKey("files.id"), nullable=False),
-    *_columns(Point, nullable=True),
-    sa.UniqueConstraint("sweep_id", "concurrency"),
-)
-run_stats_table = sa.Table(
-    "run_stats",
-    metadata,
-    sa.Column("file_id", sa.ForeignKey("files.id"), nullable=False),
-    sa.Column("run_id", sa.String, nullable=False),
-    sa.Column("hardware", sa.String, nullable=False),
-    sa.Column("succeeded", sa.Integer, nullable=False),
-    sa.Column("total", sa.Integer, nullable=False),
-)
-failures_table = sa.Table(
-    "failures",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("sweep_id", sa.ForeignKey("sweeps.id"), nullable=False, index=True),
-    sa.Column("file_id", sa.ForeignKey("files.id"), nullable=False),
-    sa.Column("cause", sa.String, nullable=False),
-    sa.Column("concurrency", sa.Integer),
-    sa.Column("message", sa.String, nullable=False),
-    sa.Column("log_tail", sa.String, nullable=False),
-)
-quarantine_table = sa.Table(
-    "quarantine",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("path", sa.String, nullable=False),
-    sa.Column("sha256", sa.String(64)),
-    sa.Column("reason", sa.String, nullable=False),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-)
-
-
-events_table = sa.Table(
-    "events",
-    metadata,
-    sa.Column("upstream", sa.String, primary_key=True),
-    sa.Column("key", sa.String, primary_key=True),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("title", sa.String, nullable=False),
-    sa.Column("jobs", sa.Integer, nullable=False),
-    sa.Column("handled_at", sa.DateTime(timezone=True), nullable=False),
-)
-cursors_table = sa.Table(
-    "cursors",
-    metadata,
-    sa.Column("upstream", sa.String, primary_key=True),
-    sa.Column("kind", sa.String, primary_key=True),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-)
-dispatches_table = sa.Table(
-    "dispatches",
-    metadata,
-    sa.Column("key", sa.String, primary_key=True),
-    sa.Column("upstream", sa.String, nullable=False),
-    sa.Column("event", sa.String, nullable=False),
-    sa.Column("jobs", sa.Integer, nullable=False),
-    sa.Column("state", sa.String, nullable=False),  # pending -> sent
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("sent_at", sa.DateTime(timezone=True)),
+    points_table,
+    quarantine_table,
+    run_stats_table,
+    sweeps_table,
 )
 
 
@@ -356,91 +246,35 @@ def count_rows(engine: Engine, tables: Iterable[str] = ("files", "sweeps", "poin
         }
 
 
-# ---- the watcher's memory: handled events, cursors, dispatches ----------------------------------
+# The watcher's memory lives beside the results, on the same engine; callers use `store.X`.
+from bot.store.loop import (  # noqa: E402
+    cursor,
+    dispatch_state,
+    finish_event,
+    is_handled,
+    jobs_dispatched_since,
+    mark_sent,
+    record_dispatch,
+)
 
-
-def _utc(value: datetime | None) -> datetime | None:
-    """SQLite hands datetimes back naive; everything here is UTC."""
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
-def is_handled(engine: Engine, upstream: str, key: str) -> bool:
-    with engine.connect() as conn:
-        found = conn.execute(
-            sa.select(events_table.c.key).where(
-                (events_table.c.upstream == upstream) & (events_table.c.key == key)
-            )
-        ).first()
-    return found is not None
-
-
-def cursor(engine: Engine, upstream: str, kind: str) -> datetime | None:
-    """The time up to which every event of this kind from this upstream has been handled."""
-    with engine.connect() as conn:
-        found = conn.execute(
-            sa.select(cursors_table.c.at).where(
-                (cursors_table.c.upstream == upstream) & (cursors_table.c.kind == kind)
-            )
-        ).scalar()
-    return _utc(found)
-
-
-def finish_event(
-    engine: Engine, upstream: str, kind: str, key: str, at: datetime, title: str, jobs: int
-) -> None:
-    """Mark an event handled and move its cursor forward, in one transaction: a crash before this
-    leaves the event to be handled again (its dispatches are idempotent), never lost."""
-    with engine.begin() as conn:
-        conn.execute(
-            events_table.insert().values(
-                upstream=upstream, key=key, at=at, title=title[:500], jobs=jobs, handled_at=_now()
-            )
-        )
-        where = (cursors_table.c.upstream == upstream) & (cursors_table.c.kind == kind)
-        current = _utc(conn.execute(sa.select(cursors_table.c.at).where(where)).scalar())
-        if current is None:
-            conn.execute(cursors_table.insert().values(upstream=upstream, kind=kind, at=at))
-        elif at > current:
-            conn.execute(cursors_table.update().where(where).values(at=at))
-
-
-def dispatch_state(engine: Engine, key: str) -> str | None:
-    with engine.connect() as conn:
-        return conn.execute(
-            sa.select(dispatches_table.c.state).where(dispatches_table.c.key == key)
-        ).scalar()
-
-
-def record_dispatch(engine: Engine, key: str, upstream: str, event: str, jobs: int) -> None:
-    """Write down a dispatch before it is sent, so that a crash mid-send is found on rerun."""
-    with engine.begin() as conn:
-        conn.execute(
-            dispatches_table.insert().values(
-                key=key,
-                upstream=upstream,
-                event=event,
-                jobs=jobs,
-                state="pending",
-                created_at=_now(),
-            )
-        )
-
-
-def mark_sent(engine: Engine, key: str) -> None:
-    with engine.begin() as conn:
-        conn.execute(
-            dispatches_table.update()
-            .where(dispatches_table.c.key == key)
-            .values(state="sent", sent_at=_now())
-        )
-
-
-def jobs_dispatched_since(engine: Engine, since: datetime) -> int:
-    """Jobs in dispatches recorded since `since` (pending ones count: they may have run)."""
-    with engine.connect() as conn:
-        total = conn.execute(
-            sa.select(sa.func.coalesce(sa.func.sum(dispatches_table.c.jobs), 0)).where(
-                dispatches_table.c.created_at >= since
-            )
-        ).scalar()
-    return int(total or 0)
+__all__ = [
+    "DEFAULT_URL",
+    "SCHEMA_VERSION",
+    "Quarantined",
+    "StoreError",
+    "add_file",
+    "count_rows",
+    "cursor",
+    "database_url",
+    "dispatch_state",
+    "dispatches_table",
+    "finish_event",
+    "is_handled",
+    "jobs_dispatched_since",
+    "load_sweeps",
+    "mark_sent",
+    "open_store",
+    "quarantine",
+    "quarantined",
+    "record_dispatch",
+]

@@ -1,0 +1,134 @@
+"""The database schema: one table per kind of fact, columns generated from the model's types."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import sqlalchemy as sa
+
+from bot.model import Build, ConfigKey, Point
+
+SCHEMA_VERSION = 1
+DEFAULT_URL = "sqlite:///paretobot.db"
+
+_SQL_TYPES = {int: sa.Integer, float: sa.Float, str: sa.String, bool: sa.Boolean}
+
+
+def _columns(cls: type, *, nullable: bool) -> list[sa.Column]:
+    """One column per dataclass field, so the schema cannot drift from the model."""
+    out = []
+    for field in fields(cls):
+        base = field.type.split(" | ")[0] if isinstance(field.type, str) else field.type
+        sql_type = _SQL_TYPES[{"int": int, "float": float, "str": str, "bool": bool}[base]]
+        out.append(sa.Column(field.name, sql_type, nullable=nullable or " | None" in field.type))
+    return out
+
+
+metadata = sa.MetaData()
+meta_table = sa.Table(
+    "meta", metadata, sa.Column("key", sa.String, primary_key=True), sa.Column("value", sa.String)
+)
+files_table = sa.Table(
+    "files",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("path", sa.String, nullable=False),
+    sa.Column("format", sa.String, nullable=False),
+    sa.Column("ingested_at", sa.DateTime(timezone=True), nullable=False),
+)
+configs_table = sa.Table(
+    "configs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("slug", sa.String, nullable=False, unique=True),
+    *_columns(ConfigKey, nullable=False),
+)
+builds_table = sa.Table(
+    "builds",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    *_columns(Build, nullable=False),
+    sa.UniqueConstraint("framework", "version", "commit", "image", "image_digest"),
+)
+sweeps_table = sa.Table(
+    "sweeps",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("config_id", sa.ForeignKey("configs.id"), nullable=False),
+    sa.Column("build_id", sa.ForeignKey("builds.id"), nullable=False),
+    sa.Column("run_id", sa.String, nullable=False),
+    sa.Column("repeat", sa.Integer, nullable=False),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("cause", sa.String, nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True)),
+    sa.UniqueConstraint("config_id", "build_id", "run_id", "repeat"),
+)
+points_table = sa.Table(
+    "points",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sweep_id", sa.ForeignKey("sweeps.id"), nullable=False, index=True),
+    sa.Column("file_id", sa.ForeignKey("files.id"), nullable=False),
+    *_columns(Point, nullable=True),
+    sa.UniqueConstraint("sweep_id", "concurrency"),
+)
+run_stats_table = sa.Table(
+    "run_stats",
+    metadata,
+    sa.Column("file_id", sa.ForeignKey("files.id"), nullable=False),
+    sa.Column("run_id", sa.String, nullable=False),
+    sa.Column("hardware", sa.String, nullable=False),
+    sa.Column("succeeded", sa.Integer, nullable=False),
+    sa.Column("total", sa.Integer, nullable=False),
+)
+failures_table = sa.Table(
+    "failures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sweep_id", sa.ForeignKey("sweeps.id"), nullable=False, index=True),
+    sa.Column("file_id", sa.ForeignKey("files.id"), nullable=False),
+    sa.Column("cause", sa.String, nullable=False),
+    sa.Column("concurrency", sa.Integer),
+    sa.Column("message", sa.String, nullable=False),
+    sa.Column("log_tail", sa.String, nullable=False),
+)
+quarantine_table = sa.Table(
+    "quarantine",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("path", sa.String, nullable=False),
+    sa.Column("sha256", sa.String(64)),
+    sa.Column("reason", sa.String, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+events_table = sa.Table(
+    "events",
+    metadata,
+    sa.Column("upstream", sa.String, primary_key=True),
+    sa.Column("key", sa.String, primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("title", sa.String, nullable=False),
+    sa.Column("jobs", sa.Integer, nullable=False),
+    sa.Column("handled_at", sa.DateTime(timezone=True), nullable=False),
+)
+cursors_table = sa.Table(
+    "cursors",
+    metadata,
+    sa.Column("upstream", sa.String, primary_key=True),
+    sa.Column("kind", sa.String, primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+dispatches_table = sa.Table(
+    "dispatches",
+    metadata,
+    sa.Column("key", sa.String, primary_key=True),
+    sa.Column("upstream", sa.String, nullable=False),
+    sa.Column("event", sa.String, nullable=False),
+    sa.Column("jobs", sa.Integer, nullable=False),
+    sa.Column("state", sa.String, nullable=False),  # pending -> sent
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("sent_at", sa.DateTime(timezone=True)),
+)
