@@ -159,3 +159,10 @@ def test_demo_runs_the_loop_on_the_bundled_examples(capsys):
     verdict = next(line for line in text.splitlines() if line.startswith("### "))
     assert verdict.startswith(("### inconclusive: tiny/", "### no-change: tiny/")), verdict
     assert "(runs run-b)" in text and "(runs run-a)" in text
+
+
+def test_plain_text_for_terminals():
+    from bot.report import plain
+
+    assert plain("[Perf] \x1b[2J\x1b[31mred\nline") == "[Perf] [2J [31mred line"
+    assert plain("x" * 100, limit=10) == "x" * 9 + "…"

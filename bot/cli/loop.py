@@ -24,7 +24,7 @@ from bot.watch import Handled, Report, watch_event, watch_once
 
 def _print_handled(h: Handled) -> None:
     e = h.event
-    head = f"{e.upstream} {e.key} {report.md(e.title)[:80]!r}"
+    head = f'{e.upstream} {e.key} "{report.plain(e.title)}"'
     if h.plan is None:
         out.print(f"{head}: ignored (touches no watched path or label)", markup=False)
         return

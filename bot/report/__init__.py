@@ -32,6 +32,14 @@ def md(value: object) -> str:
     return text.replace("@", "@\u200b")  # a zero-width space keeps @name from notifying anyone
 
 
+def plain(value: object, limit: int = 80) -> str:
+    """Text from upstream made safe for a terminal: one line, no control characters (an ANSI
+    escape in a PR title must not rewrite what the operator sees), at most `limit` characters."""
+    text = "".join(ch if ch.isprintable() else " " for ch in str(value))
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def num(value: float | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"

@@ -1,0 +1,198 @@
+"""Recipes (workflows/*.yaml): how one framework is served and benchmarked, as data.
+
+A recipe holds argv templates, never shell strings. A template element is a string in which
+`{name}` is replaced by one value (see `variables`); a value is inserted as text and never parsed
+again, so a job value stays inside the one argv element its template put it in, whatever it
+contains. Flag groups are added when a job field is set (`when: ep`, `when: not dp_attention`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.config import describe, read_yaml
+from bot.runner.job import Job
+
+RECIPES_ENV = "PARETOBOT_RECIPES"
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+WHEN_FIELDS = ("tp", "ep", "pp", "dp_attention", "spec_method")
+
+
+class RecipeError(ValueError):
+    """A recipe is missing or invalid: a bot error (the job cannot be run as written)."""
+
+
+def recipes_dir() -> Path:
+    """PARETOBOT_RECIPES when set, else `workflows/` of this checkout."""
+    env = os.environ.get(RECIPES_ENV)
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "workflows"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FlagGroup(_Strict):
+    when: str
+    args: list[str] = Field(min_length=1)
+
+    @field_validator("when")
+    @classmethod
+    def _when(cls, value: str) -> str:
+        name = value.removeprefix("not ").strip()
+        if name not in WHEN_FIELDS:
+            raise ValueError(f"'when' names one of {', '.join(WHEN_FIELDS)} (or 'not ...')")
+        return value
+
+
+class Server(_Strict):
+    command: list[str] = Field(min_length=1)
+    flags: list[FlagGroup] = Field(default_factory=list)
+    health: str = Field("/health", pattern=r"^/")
+
+
+class Client(_Strict):
+    command: list[str] = Field(min_length=1)
+    result_file: str = Field(min_length=1)
+    result_format: Literal["json", "jsonl"] = "json"
+    # How the client reads --random-range-ratio. "lower-bound" (InferenceX, SGLang): lengths are
+    # uniform in [ratio * L, L]. "symmetric" (vLLM >= 0.11): uniform in [L(1-r), L(1+r)], r < 1.
+    range_ratio: Literal["lower-bound", "symmetric"] = "lower-bound"
+
+
+class Docker(_Strict):
+    gpu_args: list[str] = Field(default_factory=lambda: ["--gpus", "all"])
+    args: list[str] = Field(default_factory=list)
+
+
+class Recipe(_Strict):
+    framework: str = Field(min_length=1)
+    description: str = ""
+    default_for: list[str] = Field(
+        default_factory=list, description="hardware SKUs for which this is the framework's default"
+    )
+    env: dict[str, str] = Field(default_factory=dict)
+    server: Server
+    client: Client
+    version_command: list[str] = Field(min_length=1)
+    docker: Docker = Field(default_factory=Docker)
+    name: str = ""
+    path: str = ""
+
+
+def load_recipe(name: str, folder: Path | None = None) -> Recipe:
+    folder = folder or recipes_dir()
+    path = folder / f"{name}.yaml"
+    if not path.is_file():
+        raise RecipeError(f"recipe '{name}' not found: no {path}")
+    raw = read_yaml(path)
+    if not isinstance(raw, dict):
+        raise RecipeError(f"{path}: a recipe is a mapping")
+    try:
+        recipe = Recipe.model_validate(raw)
+    except ValidationError as exc:
+        raise RecipeError(f"{path}: {describe(exc)}") from None
+    return recipe.model_copy(update={"name": name, "path": str(path)})
+
+
+def _sku(hardware: str) -> str:
+    return hardware.lower().split("-", 1)[0]
+
+
+def recipe_for(job: Job, folder: Path | None = None) -> Recipe:
+    """The job's recipe: named by the job, else the framework's recipe for this hardware (one that
+    lists the SKU in `default_for`), else the one named after the framework."""
+    if job.recipe:
+        return load_recipe(job.recipe, folder)
+    folder = folder or recipes_dir()
+    for path in sorted(folder.glob(f"{job.framework}*.yaml")):
+        recipe = load_recipe(path.stem, folder)
+        if recipe.framework == job.framework and _sku(job.hardware) in recipe.default_for:
+            return recipe
+    return load_recipe(job.framework, folder)
+
+
+# ---- rendering ----------------------------------------------------------------------------------
+
+
+def _lengths(recipe: Recipe, length: int, ratio: float) -> tuple[int, float]:
+    """(length, ratio) to pass so the client draws lengths uniform in [ratio * length, length]."""
+    if recipe.client.range_ratio == "lower-bound" or ratio >= 1.0:
+        return length, ratio if recipe.client.range_ratio == "lower-bound" else 0.0
+    # symmetric: centre (1 + ratio) / 2 * L with half-width (1 - ratio) / (1 + ratio) of it
+    return round(length * (1 + ratio) / 2), round((1 - ratio) / (1 + ratio), 6)
+
+
+def variables(job: Job, recipe: Recipe, **run: Any) -> dict[str, str]:
+    """Every value a template may name. `run` adds host, port, concurrency, result paths..."""
+    input_len, ratio = _lengths(recipe, job.isl, job.random_range_ratio)
+    output_len, _ = _lengths(recipe, job.osl, job.random_range_ratio)
+    values: dict[str, Any] = {
+        "model": job.model,
+        "served_model_name": job.model_name,
+        "tokenizer": job.tokenizer or job.model,
+        "tp": job.tp,
+        "ep": job.ep,
+        "pp": job.pp,
+        "gpus": job.gpu_count,
+        "isl": job.isl,
+        "osl": job.osl,
+        "input_len": input_len,
+        "output_len": output_len,
+        "range_ratio": ratio,
+        "max_model_len": job.context_length,
+        "precision": job.precision,
+    }
+    values.update(run)
+    return {k: str(v) for k, v in values.items()}
+
+
+def render(template: list[str], values: dict[str, str]) -> list[str]:
+    """Fill each element's {placeholders}; an unknown name is a recipe error."""
+
+    def one(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            raise RecipeError(f"template names unknown value {{{name}}}")
+        return values[name]
+
+    return [_PLACEHOLDER.sub(one, element) for element in template]
+
+
+def _is_set(job: Job, when: str) -> bool:
+    negate = when.startswith("not ")
+    value = getattr(job, when.removeprefix("not ").strip())
+    if isinstance(value, bool):
+        result = value
+    elif isinstance(value, int):
+        result = value > 1
+    else:
+        result = bool(value) and str(value).lower() != "none"
+    return result != negate
+
+
+def server_argv(job: Job, recipe: Recipe, values: dict[str, str]) -> list[str]:
+    """The serve command: template, flag groups whose condition holds, then the job's extra args."""
+    argv = render(recipe.server.command, values)
+    for group in recipe.server.flags:
+        if _is_set(job, group.when):
+            argv += render(group.args, values)
+    return argv + list(job.extra_args)
+
+
+def client_argv(recipe: Recipe, values: dict[str, str]) -> list[str]:
+    return render(recipe.client.command, values)
+
+
+def result_name(recipe: Recipe, concurrency: int) -> str:
+    return render([recipe.client.result_file], {"concurrency": str(concurrency)})[0]
+
+
+def environment(job: Job, recipe: Recipe) -> dict[str, str]:
+    """What the recipe and then the job add to the environment (the job wins)."""
+    return {**recipe.env, **job.env}
