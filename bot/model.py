@@ -216,3 +216,45 @@ class Job:
     repeats: int
     build: Build  # the upstream build under test
     reasons: tuple[str, ...]  # the rules that selected it
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    """A merged upstream pull request: a candidate cause of a change."""
+
+    repo: str  # owner/name
+    number: int
+    title: str
+    url: str
+    merge_commit: str
+    merged_at: datetime | None = None
+    labels: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+    author: str = ""
+    additions: int = 0
+    deletions: int = 0
+    body: str = ""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A pull request with how likely it caused a change, and why, in words."""
+
+    pull: PullRequest
+    score: float  # higher is more likely; comparable within one ranking only
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """A change on one configuration, the pull requests between its builds, and the verdict."""
+
+    config: ConfigKey
+    baseline: Build
+    candidate: Build
+    change: str  # the verdict kind: regression, improvement, unlock, breakage, ...
+    summary: str  # the verdict's sentence (effect, interval, runs)
+    candidates: tuple[Candidate, ...]  # ranked, most likely first
+    culprit: PullRequest | None = None
+    decided_by: str = "undecided"  # "ranking" | "bisection" | "undecided"
+    runs_used: int = 0  # benchmark runs spent bisecting
