@@ -253,8 +253,10 @@ from bot.store.loop import (  # noqa: E402
     finish_event,
     is_handled,
     jobs_dispatched_since,
+    load_bisections,
     mark_sent,
     record_dispatch,
+    save_bisection,
 )
 
 __all__ = [
@@ -271,10 +273,12 @@ __all__ = [
     "finish_event",
     "is_handled",
     "jobs_dispatched_since",
+    "load_bisections",
     "load_sweeps",
     "mark_sent",
     "open_store",
     "quarantine",
     "quarantined",
     "record_dispatch",
+    "save_bisection",
 ]

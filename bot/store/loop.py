@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.store.schema import cursors_table, dispatches_table, events_table
+from bot.store.schema import bisections_table, cursors_table, dispatches_table, events_table
 
 
 def _now() -> datetime:
@@ -99,3 +99,23 @@ def jobs_dispatched_since(engine: Engine, since: datetime) -> int:
             )
         ).scalar()
     return int(total or 0)
+
+
+def save_bisection(engine: Engine, key: str, status: str, state: str) -> None:
+    """The bisection's state after a step (its past probes are in the results and dispatches)."""
+    with engine.begin() as conn:
+        where = bisections_table.c.key == key
+        values = {"status": status, "state": state, "updated_at": _now()}
+        if conn.execute(sa.select(bisections_table.c.key).where(where)).first():
+            conn.execute(bisections_table.update().where(where).values(**values))
+        else:
+            conn.execute(bisections_table.insert().values(key=key, **values))
+
+
+def load_bisections(engine: Engine, status: str | None = None) -> dict[str, str]:
+    """key -> state JSON, of every bisection (or those with this status)."""
+    query = sa.select(bisections_table.c.key, bisections_table.c.state)
+    if status is not None:
+        query = query.where(bisections_table.c.status == status)
+    with engine.connect() as conn:
+        return {row.key: row.state for row in conn.execute(query)}

@@ -132,3 +132,11 @@ dispatches_table = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("sent_at", sa.DateTime(timezone=True)),
 )
+bisections_table = sa.Table(
+    "bisections",
+    metadata,
+    sa.Column("key", sa.String, primary_key=True),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),  # the Bisection as JSON: the controller's memory
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
