@@ -1,0 +1,1 @@
+"""Which upstream pull request caused a change: candidates, ranking, bisection."""
