@@ -28,6 +28,19 @@ FIRST_LOOK_BACK = timedelta(days=1)  # how far back the very first pass looks
 
 
 @dataclass(frozen=True)
+class Context:
+    """What one pass needs: where to remember, GitHub, the configs, and how to send."""
+
+    engine: Engine
+    gh: Github
+    config: UpstreamsFile
+    rules: RulesFile
+    matrix: Sequence[MatrixJob]
+    dry_run: Path | None = None  # write plans here instead of dispatching
+    settle_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
 class Handled:
     event: UpstreamEvent
     plan: Plan | None  # None: a merged PR that touches nothing watched
@@ -41,11 +54,9 @@ class Report:
     errors: list[str] = field(default_factory=list)
 
 
-def new_events(
-    engine: Engine, gh: Github, upstream: Upstream, now: datetime
-) -> list[UpstreamEvent]:
+def new_events(ctx: Context, upstream: Upstream, now: datetime) -> list[UpstreamEvent]:
     """Events since the cursors that were not handled yet, oldest first."""
-    repo = upstream.repo
+    repo, engine, gh = upstream.repo, ctx.engine, ctx.gh
 
     def since(kind: str) -> datetime:
         return store.cursor(engine, repo, kind) or now - FIRST_LOOK_BACK
@@ -88,39 +99,30 @@ def _write_plan(folder: Path, handled: Handled) -> None:
     (folder / name).write_text(json.dumps(body, indent=2) + "\n")
 
 
-def handle(
-    engine: Engine,
-    gh: Github,
-    event: UpstreamEvent,
-    upstream: Upstream,
-    config: UpstreamsFile,
-    rules: RulesFile,
-    matrix: Sequence[MatrixJob],
-    *,
-    dry_run: Path | None,
-    settle_seconds: float,
-) -> Handled:
+def handle(ctx: Context, event: UpstreamEvent, upstream: Upstream) -> Handled:
+    engine, config = ctx.engine, ctx.config
     if not is_watched(event, upstream):
-        if dry_run is None:
+        if ctx.dry_run is None:
             store.finish_event(
                 engine, upstream.repo, event.kind, event.key, event.at, event.title, 0
             )
         return Handled(event, None)
-    the_plan = plan(event, upstream, rules, matrix, config.budget)
+    the_plan = plan(event, upstream, ctx.rules, ctx.matrix, config.budget)
     jobs, over_day = dispatch.within_daily_budget(engine, the_plan.jobs, config.budget.jobs_per_day)
     dropped = the_plan.dropped + tuple(over_day)
     batches = dispatch.chunk(event, jobs, config.benchmark.jobs_per_dispatch)
-    if dry_run is not None:
+    if ctx.dry_run is not None:
         handled = Handled(event, the_plan, dropped, tuple((b.key, "dry run") for b in batches))
-        _write_plan(dry_run, handled)
+        _write_plan(ctx.dry_run, handled)
         return handled
-    target = config.benchmark
+    target, gh = config.benchmark, ctx.gh
     actions = dispatch.GitHubActions(
         post=lambda inputs: gh_api.dispatch(gh, target.repo, target.workflow, target.ref, inputs),
         titles=lambda: gh_api.run_titles(gh, target.repo, target.workflow),
     )
     outcomes = tuple(
-        (b.key, dispatch.send(engine, actions, b, settle_seconds=settle_seconds)) for b in batches
+        (b.key, dispatch.send(engine, actions, b, settle_seconds=ctx.settle_seconds))
+        for b in batches
     )
     store.finish_event(
         engine, upstream.repo, event.kind, event.key, event.at, event.title, len(jobs)
@@ -128,77 +130,33 @@ def handle(
     return Handled(event, the_plan, dropped, outcomes)
 
 
-def watch_once(
-    engine: Engine,
-    gh: Github,
-    config: UpstreamsFile,
-    rules: RulesFile,
-    matrix: Sequence[MatrixJob],
-    now: datetime,
-    *,
-    dry_run: Path | None = None,
-    settle_seconds: float = 5.0,
-) -> Report:
+def watch_once(ctx: Context, now: datetime) -> Report:
     """Every upstream once. A failing upstream stops at its failing event (order is kept) and the
     others go on; the errors are reported, and the next pass picks up where this one stopped."""
     report = Report()
-    for upstream in config.upstreams:
+    for upstream in ctx.config.upstreams:
         try:
-            for event in new_events(engine, gh, upstream, now):
-                report.handled.append(
-                    handle(
-                        engine,
-                        gh,
-                        event,
-                        upstream,
-                        config,
-                        rules,
-                        matrix,
-                        dry_run=dry_run,
-                        settle_seconds=settle_seconds,
-                    )
-                )
+            for event in new_events(ctx, upstream, now):
+                report.handled.append(handle(ctx, event, upstream))
         except (gh_api.UpstreamError, OSError) as exc:
             report.errors.append(f"{upstream.repo}: {exc}")
     return report
 
 
-def watch_event(
-    engine: Engine,
-    gh: Github,
-    event: UpstreamEvent,
-    config: UpstreamsFile,
-    rules: RulesFile,
-    matrix: Sequence[MatrixJob],
-    *,
-    dry_run: Path | None = None,
-    settle_seconds: float = 5.0,
-) -> Report:
+def watch_event(ctx: Context, event: UpstreamEvent) -> Report:
     """One event delivered by a webhook (not polled): handled like a polled one, once."""
     report = Report()
-    upstream = next((u for u in config.upstreams if u.repo == event.upstream), None)
+    upstream = next((u for u in ctx.config.upstreams if u.repo == event.upstream), None)
     if upstream is None:
         report.errors.append(f"{event.upstream} is not in configs/upstreams.yaml")
         return report
-    if store.is_handled(engine, event.upstream, event.key):
+    if store.is_handled(ctx.engine, event.upstream, event.key):
         return report
     try:
         if event.kind == "pull" and not event.files:
-            files = gh_api.pull_files(gh, event.upstream, int(event.name))
+            files = gh_api.pull_files(ctx.gh, event.upstream, int(event.name))
             event = replace(event, files=files)
-        report.handled.append(
-            handle(
-                engine,
-                gh,
-                event,
-                upstream,
-                config,
-                rules,
-                matrix,
-                dry_run=dry_run,
-                settle_seconds=settle_seconds,
-            )
-        )
+        report.handled.append(handle(ctx, event, upstream))
     except (gh_api.UpstreamError, OSError) as exc:
         report.errors.append(f"{event.upstream}: {exc}")
     return report

@@ -17,7 +17,7 @@ from bot.dispatch import job_json
 from bot.model import UpstreamEvent
 from bot.upstream import github as gh_api
 from bot.upstream.events import EventError, read_event_file
-from bot.watch import Handled, Report, watch_event, watch_once
+from bot.watch import Context, Handled, Report, watch_event, watch_once
 
 # ---- watch --------------------------------------------------------------------------------------
 
@@ -86,21 +86,23 @@ def _print_report(args: argparse.Namespace, result: Report, dry_run: Path | None
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    config, rules, matrix = load_upstreams(), load_rules(), load_matrix()
-    engine = store.open_store(args.db)
-    gh = gh_api.connect(gh_api.settings_from_env())
     dry_run = Path(args.dry_run) if args.dry_run else None
-    options = dict(dry_run=dry_run, settle_seconds=args.settle_seconds)
+    ctx = Context(
+        engine=store.open_store(args.db),
+        gh=gh_api.connect(gh_api.settings_from_env()),
+        config=load_upstreams(),
+        rules=load_rules(),
+        matrix=load_matrix(),
+        dry_run=dry_run,
+        settle_seconds=args.settle_seconds,
+    )
     if args.event:
         delivered = _delivered_event(args)
-        result = Report()
-        if delivered is not None:
-            result = watch_event(engine, gh, delivered, config, rules, matrix, **options)
+        result = watch_event(ctx, delivered) if delivered is not None else Report()
         _print_report(args, result, dry_run)
         return 1 if result.errors else 0
     while True:
-        now = datetime.now(UTC)
-        result = watch_once(engine, gh, config, rules, matrix, now, **options)
+        result = watch_once(ctx, datetime.now(UTC))
         _print_report(args, result, dry_run)
         if args.once:
             return 1 if result.errors else 0
