@@ -55,6 +55,7 @@ def job_json(job: Job) -> dict[str, Any]:
         "config": job.config.slug,
         "entry": job.entry,
         "model": job.model_id,
+        "model_key": job.config.model,
         "image": job.image,
         "runner": job.runner,
         "framework": job.build.framework,

@@ -23,6 +23,12 @@ from bot.model import Build, Job, Sweep, UpstreamEvent
 SweepsAt = Callable[[str], Sequence[Sweep]]  # commit -> the stored sweeps of that build
 
 
+def _one_build(sweeps: Sequence[Sweep]) -> list[Sweep]:
+    """The runs of one build at a commit: several builds (nightlies, probes) can share a commit,
+    and a comparison is of one build per side; the most recently stored one stands for it."""
+    return [s for s in sweeps if s.build == sweeps[-1].build] if sweeps else []
+
+
 def save(engine: Engine, b: Bisection) -> None:
     store.save_bisection(engine, b.key, b.status, json.dumps(asdict(b)))
 
@@ -71,12 +77,12 @@ def step(
     if b.status != RUNNING:
         return b
     if b.probe is not None and b.tries > 0:
-        results = sweeps_at(b.commits[b.probe])
+        results = _one_build(sweeps_at(b.commits[b.probe]))
         if len(results) < b.tries * b.repeats:
             return b  # the probe's runs are not all in yet
-        outcome = classify(
-            results, sweeps_at(b.commits[b.good]), sweeps_at(b.commits[b.bad]), policy
-        )
+        good = _one_build(sweeps_at(b.commits[b.good]))
+        bad = _one_build(sweeps_at(b.commits[b.bad]))
+        outcome = classify(results, good, bad, policy)
         b = record(b, outcome)
         save(engine, b)
     if b.status == RUNNING and b.probe is not None:

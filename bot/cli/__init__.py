@@ -8,8 +8,10 @@ from collections.abc import Sequence
 
 from bot import store
 from bot.analysis import select
+from bot.cli.attribute import add_attribute_parser
 from bot.cli.common import CliError, err
 from bot.cli.loop import cmd_watch
+from bot.cli.publish import add_publish_parsers
 from bot.cli.results import (
     META_OPTIONS,
     cmd_compare,
@@ -20,6 +22,7 @@ from bot.cli.results import (
     cmd_ingest,
     cmd_quarantine,
 )
+from bot.cli.run import add_run_job_parser
 from bot.config import ConfigError
 from bot.upstream import github as gh_api
 
@@ -95,8 +98,12 @@ def _parser() -> argparse.ArgumentParser:
     quar = sub.add_parser("quarantine", parents=[common], help="files refused, with reasons")
     quar.set_defaults(func=cmd_quarantine)
 
+    add_publish_parsers(sub, common)
+    add_attribute_parser(sub, common)
+
     demo = sub.add_parser("demo", parents=[common], help="the loop on the bundled examples")
     demo.set_defaults(func=cmd_demo)
+    add_run_job_parser(sub, common)
     return parser
 
 

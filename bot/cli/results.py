@@ -174,7 +174,7 @@ def cmd_frontier(args: argparse.Namespace) -> int:
 # ---- compare, history, detect -------------------------------------------------------------------
 
 
-def _verdicts(args: argparse.Namespace) -> tuple[list[Verdict], dict[ConfigKey, NoiseModel]]:
+def verdicts_for(args: argparse.Namespace) -> tuple[list[Verdict], dict[ConfigKey, NoiseModel]]:
     policy, prices = load_policy(), load_prices()
     verdicts, noise = [], {}
     for config, sweeps in _grouped(args).items():
@@ -191,7 +191,7 @@ def _verdicts(args: argparse.Namespace) -> tuple[list[Verdict], dict[ConfigKey, 
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    verdicts, noise = _verdicts(args)
+    verdicts, noise = verdicts_for(args)
     if args.json:
         print_json([report.verdict_json(v, noise[v.config]) for v in verdicts])
     else:

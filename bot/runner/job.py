@@ -47,6 +47,9 @@ class Job(BaseModel):
 
     # written by the dispatcher
     config: str = ""
+    # the configuration's model name (InferenceX's model-prefix, e.g. "dsr1") that results are
+    # labelled with, so they land on the configuration that was planned; default: the model
+    model_key: str | None = Field(None, min_length=1)
     entry: str = ""
     model: str = Field(min_length=1)
     image: str = ""
@@ -150,8 +153,13 @@ class Job(BaseModel):
 
     @property
     def model_name(self) -> str:
-        """What the server is asked to call the model, and what the results are labelled with."""
+        """What the server is asked to call the model."""
         return self.served_model_name or self.model
+
+    @property
+    def result_model(self) -> str:
+        """What the results are labelled with: the planned configuration's model name."""
+        return self.model_key or self.model_name
 
     @property
     def context_length(self) -> int:
@@ -177,9 +185,9 @@ def _describe(exc: ValidationError, most: int = 5) -> str:
     errors = exc.errors()
     parts = []
     for e in errors[:most]:
-        where = ".".join(str(p) for p in e["loc"]) or "(top)"
+        where = ".".join(str(p) for p in e["loc"])
         msg = e["msg"].removeprefix("Value error, ")
-        parts.append(f"field '{where}': {msg}")
+        parts.append(f"field '{where}': {msg}" if where else msg)
     more = f" (and {len(errors) - most} more)" if len(errors) > most else ""
     return "; ".join(parts) + more
 

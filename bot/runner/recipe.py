@@ -15,8 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.config import describe, read_yaml
-from bot.runner.job import Job
+from bot.config import ConfigError, describe, read_yaml
+from bot.runner.job import RECIPE_NAME, Job
 
 RECIPES_ENV = "PARETOBOT_RECIPES"
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
@@ -27,10 +27,17 @@ class RecipeError(ValueError):
     """A recipe is missing or invalid: a bot error (the job cannot be run as written)."""
 
 
+CHECKOUT_RECIPES = Path(__file__).resolve().parents[2] / "workflows"
+
+
 def recipes_dir() -> Path:
-    """PARETOBOT_RECIPES when set, else `workflows/` of this checkout."""
+    """PARETOBOT_RECIPES when set, else `workflows/` of this checkout (an editable install), else
+    `workflows/` where paretobot runs (the benchmark workflow installs with `pip install .` and runs
+    from the checkout)."""
     env = os.environ.get(RECIPES_ENV)
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "workflows"
+    if env:
+        return Path(env)
+    return CHECKOUT_RECIPES if CHECKOUT_RECIPES.is_dir() else Path.cwd() / "workflows"
 
 
 class _Strict(BaseModel):
@@ -85,14 +92,46 @@ class Recipe(_Strict):
     path: str = ""
 
 
-def load_recipe(name: str, folder: Path | None = None) -> Recipe:
-    folder = folder or recipes_dir()
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """`over` on top of `base`: mappings merge key by key, anything else is replaced."""
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _raw_recipe(name: str, folder: Path, seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    if not RECIPE_NAME.match(name):
+        raise RecipeError(f"recipe name {name!r} is not a file name in {folder}")
+    if name in seen:
+        raise RecipeError(f"recipe '{name}' extends itself ({' -> '.join((*seen, name))})")
     path = folder / f"{name}.yaml"
     if not path.is_file():
         raise RecipeError(f"recipe '{name}' not found: no {path}")
-    raw = read_yaml(path)
+    try:
+        raw = read_yaml(path)
+    except ConfigError as exc:
+        raise RecipeError(str(exc)) from None
     if not isinstance(raw, dict):
         raise RecipeError(f"{path}: a recipe is a mapping")
+    base = raw.pop("extends", None)
+    if base is None:
+        return raw
+    if not isinstance(base, str):
+        raise RecipeError(f"{path}: extends: names one recipe")
+    inherited = _raw_recipe(base, folder, (*seen, name))
+    inherited.pop("default_for", None)  # a variant does not claim its base's hardware
+    return _merge(inherited, raw)
+
+
+def load_recipe(name: str, folder: Path | None = None) -> Recipe:
+    """Read `<folder>/<name>.yaml` (with what it extends), or raise RecipeError saying why."""
+    folder = folder or recipes_dir()
+    path = folder / f"{name}.yaml"
+    raw = _raw_recipe(name, folder)
     try:
         recipe = Recipe.model_validate(raw)
     except ValidationError as exc:

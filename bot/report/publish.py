@@ -1,0 +1,237 @@
+"""Renders what paretobot publishes: the comment per change, changelog entries, the weekly digest
+(markdown, and a static HTML page with before/after Pareto plots). Pure: values in, text out.
+
+Text that comes from result files or upstream (model names, PR titles, author logins) goes through
+`md` in markdown and through Jinja2's autoescaping in HTML; nothing here writes anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import astuple
+
+from bot.analysis.compare import Comparison
+from bot.analysis.noise import NoiseModel
+from bot.analysis.verdict import (
+    BREAKAGE,
+    IMPROVEMENT,
+    INCONCLUSIVE,
+    NO_CHANGE,
+    PARTIAL,
+    REGRESSION,
+    UNLOCK,
+    Verdict,
+)
+from bot.config import AnalysisPolicy
+from bot.model import Attribution, Build, ConfigKey, PullRequest
+from bot.report import (
+    _env,
+    md,
+    num,
+    pct,
+    plain,
+    verdicts_markdown,
+)
+
+CHANGE_MARKER = "paretobot:change:"
+DIGEST_MARKER = "paretobot:digest:"
+ACTIONABLE = (REGRESSION, UNLOCK, IMPROVEMENT, BREAKAGE, PARTIAL)  # worth a comment and an entry
+VERBS = {
+    REGRESSION: "regressed",
+    IMPROVEMENT: "improved",
+    UNLOCK: "unlocked",
+    BREAKAGE: "broke",
+    PARTIAL: "partly broke",
+    NO_CHANGE: "did not measurably change",
+    INCONCLUSIVE: "left unresolved",
+}
+EMOJI = {
+    REGRESSION: "🔴",
+    IMPROVEMENT: "🟢",
+    UNLOCK: "🔓",
+    BREAKAGE: "💥",
+    PARTIAL: "🟠",
+    NO_CHANGE: "⚪",
+    INCONCLUSIVE: "❔",
+}
+COLORS = {REGRESSION: "#c62828", IMPROVEMENT: "#2e7d32", UNLOCK: "#1565c0", BREAKAGE: "#6a1b9a"}
+# (section id, title, verdict kinds): the digest's order, regressions first
+SECTIONS = (
+    ("regressions", "Regressions", (REGRESSION,)),
+    ("unlocks", "Unlocks", (UNLOCK,)),
+    ("improvements", "Improvements", (IMPROVEMENT,)),
+    ("breakages", "Breakages", (BREAKAGE, PARTIAL)),
+    ("inconclusive", "Inconclusive: more runs needed", (INCONCLUSIVE,)),
+)
+SECTION_EMOJI = {
+    "regressions": "🔴",
+    "unlocks": "🔓",
+    "improvements": "🟢",
+    "breakages": "💥",
+    "inconclusive": "❔",
+    "bisections": "🔎",
+    "stale": "💤",
+}
+MODELS = {
+    "kimik2.5": "Kimi K2.5",
+    "dsr1": "DeepSeek R1",
+    "dsv4": "DeepSeek V4",
+    "gptoss": "gpt-oss",
+    "70b": "Llama 70B",
+    "qwen3.5": "Qwen3.5",
+    "minimaxm2.5": "MiniMax M2.5",
+    "minimaxm3": "MiniMax M3",
+}
+PROJECTS = {"vllm": "vLLM", "sglang": "SGLang", "aiter": "AITER", "atom": "ATOM"}
+FRAMEWORKS = PROJECTS | {"trt": "TensorRT-LLM", "trtllm": "TensorRT-LLM"}
+_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
+_URL = re.compile(r"https?://[^\s()<>\[\]\"'`]+")
+_KEY_UNSAFE = re.compile(r"[^A-Za-z0-9._/+=@-]+")
+# the same loader, filters and StrictUndefined as every report, with HTML autoescaping on
+_HTML_ENV = _env.overlay(autoescape=True)
+
+
+# ---- names and the sentence ---------------------------------------------------------------------
+
+
+def change_key(config: ConfigKey, baseline: Build, candidate: Build) -> str:
+    """Stable across reruns: the configuration and both builds, nothing measured."""
+    ident = json.dumps([config.slug, astuple(baseline), astuple(candidate)])
+    slug = re.sub("-{2,}", "-", _KEY_UNSAFE.sub("-", config.slug))  # no "-->" inside a comment
+    return f"{slug}@{hashlib.sha256(ident.encode()).hexdigest()[:12]}"
+
+
+def marker(key: str, prefix: str = CHANGE_MARKER) -> str:
+    return f"<!-- {prefix}{key} -->"
+
+
+def _k(tokens: int) -> str:
+    return f"{tokens // 1024}k" if tokens >= 1024 and tokens % 1024 == 0 else str(tokens)
+
+
+def config_name(config: ConfigKey, framework: bool = True) -> str:
+    """What people call a configuration: 'Kimi K2.5 INT4 TP=8 MTP 1k/1k on MI355X with vLLM'."""
+    parts = [MODELS.get(config.model.lower(), config.model), config.precision.upper()]
+    parts.append(f"TP={config.tp}")
+    parts += [f"EP={config.ep}"] if config.ep > 1 else []
+    parts += ["DP-attention"] if config.dp_attention else []
+    parts += [f"PP={config.pp}"] if config.pp > 1 else []
+    parts += (
+        [f"disaggregated {config.prefill_gpus}P/{config.decode_gpus}D"] if config.disagg else []
+    )
+    parts += [config.spec_method.upper()] if config.spec_method not in ("", "none") else []
+    parts += [f"{_k(config.isl)}/{_k(config.osl)}"] if config.isl and config.osl else []
+    parts += [config.scenario] if config.scenario != "fixed-seq-len" else []
+    text = " ".join(parts) + f" on {config.hardware.upper()}"
+    fw = FRAMEWORKS.get(config.framework.lower(), config.framework)
+    return f"{text} with {fw}" if framework else text
+
+
+def build_name(build: Build) -> str:
+    """'vLLM v0.21.0', plus a short commit when there is one."""
+    fw = FRAMEWORKS.get(build.framework.lower(), build.framework)
+    if not build.version:
+        return build.label
+    return f"{fw} {build.version}" + (f" ({build.commit[:10]})" if build.commit else "")
+
+
+def project_name(repo: str) -> str:
+    return PROJECTS.get(repo.rsplit("/", 1)[-1].lower(), repo)
+
+
+def pull_url(pull: PullRequest) -> str:
+    """The PR's own URL if it is a plain http(s) URL, else one built from repo and number."""
+    if _URL.fullmatch(pull.url):
+        return pull.url
+    return f"https://github.com/{_KEY_UNSAFE.sub('-', pull.repo)}/pull/{pull.number}"
+
+
+def author(login: str, mentions: bool = False) -> str:
+    """A login in markdown: inert unless mentions are configured and it is a real login."""
+    if mentions and _LOGIN.fullmatch(login):
+        return "@" + login
+    return md(login)
+
+
+def effect(c: Comparison, confidence: float) -> str:
+    """'-15.0% throughput per GPU at matched interactivity over 18–70 tok/s/user (95% CI ...)'."""
+    h = c.headline
+    where = "at peak"
+    if c.matched is not None:
+        where = "at matched interactivity"
+        if c.overlap:
+            where += f" over {num(c.overlap[0])}–{num(c.overlap[1])} tok/s/user"
+    runs = f"{h.n_baseline} vs {h.n_candidate} runs"
+    if h.low is None or h.high is None:
+        return f"{pct(h.ratio)} throughput per GPU {where} ({runs}, no interval)"
+    return (
+        f"{pct(h.ratio)} throughput per GPU {where} "
+        f"({confidence:.0%} CI {pct(h.low)}..{pct(h.high)}, {runs})"
+    )
+
+
+def headline(
+    v: Verdict,
+    attribution: Attribution | None = None,
+    *,
+    confidence: float = 0.95,
+    markdown: bool = True,
+) -> str:
+    """The sentence a team acts on. markdown=False gives plain text (YAML, JSON, HTML)."""
+    esc: Callable[[object], str] = md if markdown else plain
+    culprit = attribution.culprit if attribution else None
+    if culprit is not None:
+        ref = f"[#{culprit.number}]({pull_url(culprit)})" if markdown else f"#{culprit.number}"
+        subject = f"{esc(project_name(culprit.repo))} PR {ref}"
+        if attribution is not None and attribution.decided_by != "bisection":
+            subject += " likely"
+        same_project = project_name(culprit.repo).lower() == v.config.framework.lower()
+    else:
+        subject, same_project = esc(build_name(v.candidate)), True
+    name = esc(config_name(v.config, framework=not same_project))
+    if v.comparison is not None and v.kind in (REGRESSION, IMPROVEMENT, NO_CHANGE):
+        detail = effect(v.comparison, confidence)
+    else:
+        detail = esc(v.reason)
+    return f"{subject} {VERBS.get(v.kind, esc(v.kind))} {name}: {detail}"
+
+
+# ---- the comment per change ---------------------------------------------------------------------
+
+
+def _evidence(v: Verdict, policy: AnalysisPolicy, noise: NoiseModel | None) -> str:
+    """`paretobot compare`'s markdown for this verdict, without its heading line."""
+    text = verdicts_markdown([v], policy, {v.config: noise} if noise else None)
+    return "\n".join(line for line in text.splitlines() if not line.startswith("### ")).strip()
+
+
+def comment_markdown(
+    v: Verdict,
+    attribution: Attribution | None = None,
+    *,
+    policy: AnalysisPolicy,
+    noise: NoiseModel | None = None,
+    mentions: bool = False,
+) -> str:
+    key = change_key(v.config, v.baseline, v.candidate)
+    return (
+        _env.get_template("comment.md.j2")
+        .render(
+            marker=marker(key),
+            key=key,
+            emoji=EMOJI.get(v.kind, ""),
+            headline=headline(v, attribution, confidence=policy.confidence),
+            v=v,
+            base=build_name(v.baseline),
+            cand=build_name(v.candidate),
+            attribution=attribution,
+            evidence=_evidence(v, policy, noise),
+            pull_url=pull_url,
+            author=lambda login: author(login, mentions),
+        )
+        .strip()
+        + "\n"
+    )

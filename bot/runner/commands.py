@@ -1,0 +1,79 @@
+"""A job made concrete: its recipe, its launcher, and the exact argv lists it runs."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.runner import launch, recipe
+from bot.runner.job import Job, job_name
+
+
+@dataclass(frozen=True)
+class Plan:
+    index: int
+    job: Job
+    name: str
+    recipe: recipe.Recipe
+    launcher: launch.Launcher
+    env: dict[str, str]  # what the recipe and the job add to the environment
+
+    @property
+    def points(self) -> int:
+        return self.job.repeats * len(self.job.concurrencies)
+
+
+def plan_job(job: Job, index: int, out: Path, kind: str, recipes: Path | None = None) -> Plan:
+    """Everything decided before anything runs; RecipeError/LaunchError when it cannot be."""
+    name = job_name(job, index)
+    chosen = recipe.recipe_for(job, recipes)
+    mounts = [out]
+    for path in (job.model, job.tokenizer):
+        if path and Path(path).is_dir():
+            mounts.append(Path(path))
+    launcher = launch.make_launcher(kind, chosen, job.image, f"paretobot-{name}", mounts)
+    return Plan(index, job, name, chosen, launcher, recipe.environment(job, chosen))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _values(plan: Plan, port: int, **point: Any) -> dict[str, str]:
+    return recipe.variables(
+        plan.job,
+        plan.recipe,
+        host=plan.launcher.client_host,
+        bind_host=plan.launcher.bind_host,
+        port=port,
+        **point,
+    )
+
+
+def server_command(plan: Plan, port: int) -> tuple[list[str], dict[str, str]]:
+    argv = recipe.server_argv(plan.job, plan.recipe, _values(plan, port))
+    return launch.server_command(plan.launcher, argv, plan.env, port)
+
+
+def client_command(
+    plan: Plan, port: int, concurrency: int, prompts: int, result_dir: Path, result_file: str
+) -> tuple[list[str], dict[str, str]]:
+    values = _values(
+        plan,
+        port,
+        concurrency=concurrency,
+        num_prompts=prompts,
+        warmups=2 * concurrency,  # InferenceX's per-point warm-up requests
+        result_dir=str(result_dir),
+        result_file=result_file,
+    )
+    return launch.client_command(plan.launcher, recipe.client_argv(plan.recipe, values), plan.env)
+
+
+def version_command(plan: Plan) -> tuple[list[str], dict[str, str]]:
+    argv = recipe.render(plan.recipe.version_command, _values(plan, 0))
+    return launch.once_command(plan.launcher, argv, plan.env)
