@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
+
+
+def as_utc(value: datetime) -> datetime:
+    """A time read without a zone (SQLite, some APIs, ISO text) is UTC everywhere here."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, order=True)

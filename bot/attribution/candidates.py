@@ -9,10 +9,10 @@ reference to some other PR ("readd #3117", 'Revert "X (#2121)" (#2210)') and is 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from bot.model import PullRequest
+from bot.model import PullRequest, as_utc
 from bot.upstream.commits import commit_title, pr_number
 
 
@@ -87,7 +87,7 @@ def _date(row: Mapping[str, Any], index: int) -> datetime | None:
         at = datetime.fromisoformat(str(value))
     except ValueError:
         raise ValueError(f"row {index}: field 'date' is not an ISO date: {value!r}") from None
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
+    return as_utc(at)
 
 
 __all__ = ["commit_title", "from_commit_log", "pr_number"]

@@ -18,6 +18,7 @@ from bot.cli.attribute import attribution_for
 from bot.cli.common import CliError, out, print_json
 from bot.cli.results import verdicts_for
 from bot.config import load_policy, load_prices
+from bot.model import as_utc
 from bot.report.digest import digest_html, digest_json, digest_markdown
 from bot.report.publish import change_key, headline
 from bot.upstream import github as gh_api
@@ -174,7 +175,7 @@ def parse_when(text: str, option: str = "--until") -> datetime:
         when = datetime.fromisoformat(text.strip())
     except ValueError:
         raise CliError(f"{option}: '{text}' is not 7d, 24h, 2w or an ISO date") from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+    return as_utc(when)
 
 
 def _bisections(path: str | None) -> list[Any] | None:

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bot.ingest import ParsedFile
-from bot.model import SWEEP_FAILED, Build, ConfigKey, Point, Sweep
+from bot.model import SWEEP_FAILED, Build, ConfigKey, Point, Sweep, as_utc
 from bot.store.schema import (
     DEFAULT_URL,
     SCHEMA_VERSION,
@@ -220,7 +220,7 @@ def load_sweeps(engine: Engine, *, config_pattern: str | None = None) -> list[Sw
         config = _row_to(ConfigKey, row, "c_")
         if config_pattern and not config.matches(config_pattern):
             continue
-        started = row.started_at.replace(tzinfo=UTC) if row.started_at else None
+        started = as_utc(row.started_at) if row.started_at else None
         failed = failures[row.sweep_pk]
         sweeps.append(
             Sweep(

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from bot.model import as_utc
 from bot.store.schema import bisections_table, cursors_table, dispatches_table, events_table
 
 
@@ -16,7 +17,7 @@ def _now() -> datetime:
 
 def _utc(value: datetime | None) -> datetime | None:
     """SQLite hands datetimes back naive; everything here is UTC."""
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+    return None if value is None else as_utc(value)
 
 
 def is_handled(engine: Engine, upstream: str, key: str) -> bool:

@@ -15,9 +15,9 @@ from typing import Any
 
 from github import Github, GithubException, UnknownObjectException
 
-from bot.model import PullRequest
+from bot.model import PullRequest, as_utc
 from bot.upstream.commits import commit_title, pr_number
-from bot.upstream.github import UpstreamError, _aware, _fail
+from bot.upstream.github import UpstreamError, _fail
 
 MOST_FILES = 3000  # GitHub lists at most this many files of a pull request
 
@@ -73,7 +73,7 @@ def _pull(repository: Any, repo: str, number: int) -> PullRequest | None:
             title=pr.title or "",
             url=pr.html_url or f"https://github.com/{repo}/pull/{number}",
             merge_commit=pr.merge_commit_sha or "",
-            merged_at=_aware(pr.merged_at) if pr.merged_at else None,
+            merged_at=as_utc(pr.merged_at) if pr.merged_at else None,
             labels=tuple(label.name for label in pr.labels),
             files=files,
             author=pr.user.login if pr.user else "",
@@ -107,7 +107,7 @@ def _from_commit(repo: str, commit: Any, number: int) -> PullRequest:
         title=title,
         url=commit.html_url or f"https://github.com/{repo}/commit/{commit.sha}",
         merge_commit=commit.sha,
-        merged_at=_aware(when) if when else None,
+        merged_at=as_utc(when) if when else None,
         files=files,
         author=author or "",
         additions=additions,

@@ -14,13 +14,13 @@ import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import islice
 
 from github import Auth, Github, GithubException, GithubRetry
 from urllib3 import Retry
 
-from bot.model import UpstreamEvent
+from bot.model import UpstreamEvent, as_utc
 
 log = logging.getLogger(__name__)
 
@@ -79,10 +79,6 @@ def connect(settings: Settings) -> Github:
     )
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _fail(what: str, exc: Exception) -> UpstreamError:
     status = getattr(exc, "status", None)
     detail = f"HTTP {status}" if status else type(exc).__name__
@@ -95,7 +91,7 @@ def releases(gh: Github, repo: str, since: datetime | None) -> Iterator[Upstream
         for rel in gh.get_repo(repo).get_releases():
             if rel.draft or rel.published_at is None:
                 continue
-            at = _aware(rel.published_at)
+            at = as_utc(rel.published_at)
             if since is not None and at < since:
                 return
             yield UpstreamEvent(
@@ -128,7 +124,7 @@ def tags(
                 name=tag.name,
                 title=tag.name,
                 url=f"https://github.com/{repo}/releases/tag/{tag.name}",
-                at=_aware(commit.commit.committer.date),
+                at=as_utc(commit.commit.committer.date),
                 ref=commit.sha,
             )
     except (GithubException, OSError) as exc:
@@ -144,9 +140,9 @@ def merged_pulls(gh: Github, repo: str, since: datetime | None) -> Iterator[Upst
     try:
         pulls = gh.get_repo(repo).get_pulls(state="closed", sort="updated", direction="desc")
         for pr in pulls:
-            if since is not None and _aware(pr.updated_at) < since:
+            if since is not None and as_utc(pr.updated_at) < since:
                 return
-            if pr.merged_at is None or (since is not None and _aware(pr.merged_at) < since):
+            if pr.merged_at is None or (since is not None and as_utc(pr.merged_at) < since):
                 continue
             yield UpstreamEvent(
                 upstream=repo,
@@ -154,7 +150,7 @@ def merged_pulls(gh: Github, repo: str, since: datetime | None) -> Iterator[Upst
                 name=str(pr.number),
                 title=pr.title,
                 url=pr.html_url,
-                at=_aware(pr.merged_at),
+                at=as_utc(pr.merged_at),
                 ref=pr.merge_commit_sha or "",
                 labels=tuple(label.name for label in pr.labels),
                 files=tuple(f.filename for f in pr.get_files()),
