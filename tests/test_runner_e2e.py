@@ -121,7 +121,9 @@ def test_run_job_with_real_vllm_then_ingest_and_frontier(vllm_venv, tmp_path):
         assert meta["framework_version"] == "0.32.0+cpu" and meta["hardware"] == "cpu"
         assert (meta["framework"], meta["model"], meta["repeat"]) == ("vllm", "tiny", r)
         run_id = run_id or meta["run_id"]
-        assert meta["run_id"] == run_id == bad_meta["run_id"]
+        assert meta["run_id"] == run_id  # one run per job, the same for its repeats
+    assert bad_meta["run_id"] != run_id  # the other job of the file is another run
+    assert bad_meta["run_id"].rsplit("-", 1)[0] == run_id.rsplit("-", 1)[0]  # of one invocation
     record = json.loads((good_dir / "paretobot-run.json").read_text())
     assert record["status"] == "ok" and record["accelerators"]["kind"] == "cpu"
     assert record["framework"]["version_source"] == "reported"

@@ -117,7 +117,8 @@ def test_failures_are_recorded_and_the_other_configurations_still_run(tmp_path, 
         "1.2.3.dev4+g0123abcd",
         "0123abcd",
     )
-    assert (meta["run_id"], meta["repeat"], meta["model"]) == ("test-run", 1, "fake-good")
+    assert (meta["repeat"], meta["model"]) == (1, "fake-good")
+    assert meta["run_id"] == f"test-run-{good.name.rsplit('-', 1)[-1]}"  # the run, then the job
     record = read(good / "paretobot-run.json")
     assert record["status"] == "ok" and record["server"]["stopped"].startswith("stopped by SIGTERM")
     assert [p["completed"] for rep in record["repeats"] for p in rep["points"]] == [10, 20, 10, 20]

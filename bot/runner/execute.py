@@ -75,7 +75,10 @@ class _Run:
                 framework_version=self.record["framework"]["version"],
                 framework_commit=self.record["framework"]["commit"],
                 image_digest=self.record["framework"]["image_digest"],
-                run_id=self.session.run_id,
+                # one run per job: two jobs (of one file, or two legs of one workflow run) may
+                # share a configuration (matrix entries that differ only in recipe settings)
+                # and must not collide at ingest; the job's hash tells them apart
+                run_id=f"{self.session.run_id}-{self.plan.name.rsplit('-', 1)[-1]}",
                 repeat=repeat,
                 started_at=started_at,
             ),
