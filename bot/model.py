@@ -7,6 +7,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 def as_utc(value: datetime) -> datetime:
     """A time read without a zone (SQLite, some APIs, ISO text) is UTC everywhere here."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -26,10 +26,10 @@ from scipy import stats
 from bot.analysis.economics import cost_per_million_tokens, tokens_per_mw
 from bot.analysis.frontier import frontier_of, log_curve, throughput_at
 from bot.analysis.stats import Estimate, Prior, estimate, pooled_variance, ratio_of_logs, with_prior
-from bot.config import PriceTable
+from bot.config import AnalysisPolicy, PriceTable
 from bot.model import Build, ConfigKey, Frontier, Sweep
 
-DEFAULT_TARGETS = (20.0, 35.0, 50.0)  # tok/s/user levels people quote
+DEFAULT_TARGETS = AnalysisPolicy().targets  # one default, configs/analysis.yaml overrides it
 GRID = 64  # interactivity samples across the shared range (log-spaced)
 RUN_EFFECT_P = 0.05  # F-test level at which runs are judged to differ more than their points
 

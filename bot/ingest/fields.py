@@ -11,12 +11,6 @@ class IngestError(ValueError):
     """A result file cannot be loaded; the message names the problem (the caller adds the file)."""
 
 
-def require(doc: Mapping[str, Any], key: str) -> Any:
-    if key not in doc or doc[key] is None:
-        raise IngestError(f"missing required field '{key}'")
-    return doc[key]
-
-
 def number(doc: Mapping[str, Any], key: str, *, required: bool = False) -> float | None:
     """A finite, non-negative number, or None when absent and not required."""
     if key not in doc or doc[key] is None:

@@ -11,14 +11,14 @@ import os
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bot.ingest import ParsedFile
-from bot.model import SWEEP_FAILED, Build, ConfigKey, Point, Sweep, as_utc
+from bot.model import SWEEP_FAILED, Build, ConfigKey, Point, Sweep, as_utc, utc_now
 from bot.store.schema import (
     DEFAULT_URL,
     SCHEMA_VERSION,
@@ -69,10 +69,6 @@ def open_store(url: str | None = None) -> Engine:
                 f"database schema version {found}; this paretobot reads version {SCHEMA_VERSION}"
             )
     return engine
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _get_or_insert(
@@ -141,7 +137,7 @@ def add_file(engine: Engine, parsed: ParsedFile) -> bool:
                 sha256=parsed.sha256,
                 path=str(parsed.path),
                 format=parsed.format,
-                ingested_at=_now(),
+                ingested_at=utc_now(),
             )
         ).inserted_primary_key[0]
         for sweep in parsed.sweeps:
@@ -184,7 +180,7 @@ def add_file(engine: Engine, parsed: ParsedFile) -> bool:
 def quarantine(engine: Engine, path: str, sha256: str | None, reason: str) -> None:
     with engine.begin() as conn:
         conn.execute(
-            quarantine_table.insert().values(path=path, sha256=sha256, reason=reason, at=_now())
+            quarantine_table.insert().values(path=path, sha256=sha256, reason=reason, at=utc_now())
         )
 
 

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.model import as_utc
+from bot.model import as_utc, utc_now
 from bot.store.schema import bisections_table, cursors_table, dispatches_table, events_table
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -49,7 +45,12 @@ def finish_event(
     with engine.begin() as conn:
         conn.execute(
             events_table.insert().values(
-                upstream=upstream, key=key, at=at, title=title[:500], jobs=jobs, handled_at=_now()
+                upstream=upstream,
+                key=key,
+                at=at,
+                title=title[:500],
+                jobs=jobs,
+                handled_at=utc_now(),
             )
         )
         where = (cursors_table.c.upstream == upstream) & (cursors_table.c.kind == kind)
@@ -77,7 +78,7 @@ def record_dispatch(engine: Engine, key: str, upstream: str, event: str, jobs: i
                 event=event,
                 jobs=jobs,
                 state="pending",
-                created_at=_now(),
+                created_at=utc_now(),
             )
         )
 
@@ -87,7 +88,7 @@ def mark_sent(engine: Engine, key: str) -> None:
         conn.execute(
             dispatches_table.update()
             .where(dispatches_table.c.key == key)
-            .values(state="sent", sent_at=_now())
+            .values(state="sent", sent_at=utc_now())
         )
 
 
@@ -106,7 +107,7 @@ def save_bisection(engine: Engine, key: str, status: str, state: str) -> None:
     """The bisection's state after a step (its past probes are in the results and dispatches)."""
     with engine.begin() as conn:
         where = bisections_table.c.key == key
-        values = {"status": status, "state": state, "updated_at": _now()}
+        values = {"status": status, "state": state, "updated_at": utc_now()}
         if conn.execute(sa.select(bisections_table.c.key).where(where)).first():
             conn.execute(bisections_table.update().where(where).values(**values))
         else:
