@@ -112,7 +112,7 @@ class Point:
 
     concurrency: int
     tput_per_gpu: float
-    interactivity: float  # tok/s/user = 1000 / median TPOT (ms)
+    interactivity: float  # tok/s/user = 1000 / median TPOT (ms), or see interactivity_source
     output_tput_per_gpu: float | None = None
     input_tput_per_gpu: float | None = None
     request_throughput: float | None = None
@@ -136,6 +136,21 @@ class Point:
     failed: int | None = None
     duration_s: float | None = None
     accept_length: float | None = None  # speculative decoding: mean accepted tokens per step
+    # Which figure `interactivity` was computed from (INTERACTIVITY_SOURCES), so a reader can
+    # tell a median-based point from a fallback.
+    interactivity_source: str | None = None
+    # Why the file's own figures make this point's interactivity doubtful (ingest fills it,
+    # e.g. a mean interactivity above its own p90); analysis leaves suspect points out.
+    suspect: str | None = None
+
+
+# How a point's interactivity was obtained, best first (docs/formats.md#interactivity).
+INTERACTIVITY_SOURCES = (
+    "median_tpot",  # 1000 / median TPOT: InferenceX's definition
+    "mean_tpot",  # 1000 / mean TPOT: files without a median (agentic agg_bmk)
+    "median_itl",  # 1000 / median ITL: files without TPOT (early AgentX schema)
+    "file_intvty",  # the file's own interactivity figure, when nothing above exists
+)
 
 
 SWEEP_OK = "ok"
