@@ -25,7 +25,6 @@ from github.IssueComment import IssueComment
 
 from bot.analysis import select
 from bot.analysis.frontier import frontier_of
-from bot.analysis.noise import NoiseModel, noise_model
 from bot.analysis.verdict import NO_CHANGE, Verdict, judge, usable
 from bot.config import AnalysisPolicy, PriceTable
 from bot.model import Attribution, Build, Frontier, Sweep
@@ -85,14 +84,13 @@ def change_posts(
     repo: str | None,
     issue: int | None,
     policy: AnalysisPolicy,
-    noise: NoiseModel | None = None,
     upstream_comments: Collection[str] = (),
     mentions: bool = False,
 ) -> list[Post]:
     """The comment on the tracking issue (or benchmark PR), and on the culprit PR upstream when
     that upstream opted in (`upstream_comments` lists the repos; none by default)."""
     key = change_key(v.config, v.baseline, v.candidate)
-    body = comment_markdown(v, attribution, policy=policy, noise=noise, mentions=mentions)
+    body = comment_markdown(v, attribution, policy=policy, mentions=mentions)
     create = v.kind in ACTIONABLE
     posts = [Post(repo, issue, key, body, create=create)] if repo and issue else []
     culprit = attribution.culprit if attribution else None
@@ -352,7 +350,7 @@ def gather_digest(
         kept = {b for b, _ in builds}
         group = [s for s in group if s.build in kept]
         base, cand = select.of_build(group, builds[-2][0]), select.of_build(group, latest)
-        v = judge(base, cand, policy, noise_model(group), prices)
+        v = judge(base, cand, policy, history=group, prices=prices)
         if v.kind == NO_CHANGE:
             unchanged += 1
             continue

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from bot.analysis.noise import noise_model
@@ -52,13 +54,16 @@ def test_performance_verdicts(shift, kind):
 
 def test_regression_reason_carries_effect_and_interval():
     v = judge(runs(OLD), runs(NEW, 0.9), POLICY)
-    assert v.reason.startswith("throughput/GPU at matched interactivity -10.0% (95% CI ")
+    assert v.reason.startswith(
+        "throughput/GPU at matched interactivity over 12-110 tok/s/user -10.0% (95% CI "
+    )
     assert "3 vs 3 runs" in v.reason
 
 
 def test_sure_but_tiny_change_is_no_change():
     # +0.5% with a tiny spread is statistically sure, and below the 2% that matters
-    v = judge(runs(OLD, wobble=(0.999, 1.001)), runs(NEW, 1.005, wobble=(0.999, 1.001)), POLICY)
+    quiet = (0.999, 1.0, 1.001)
+    v = judge(runs(OLD, wobble=quiet), runs(NEW, 1.005, wobble=quiet), POLICY)
     assert v.comparison.matched.p_value < 0.01
     assert v.kind == NO_CHANGE
 
@@ -91,13 +96,48 @@ def test_single_run_uses_the_noise_history():
     one_old, one_new = runs(OLD, wobble=(1.0,)), runs(NEW, 0.9, wobble=(1.0,))
     bare = judge(one_old, one_new, POLICY)
     assert bare.kind == INCONCLUSIVE and "no interval" in bare.reason
-    history = [*runs(Build("vllm", "0.0a")), *runs(Build("vllm", "0.0b"))]
-    noise = noise_model(history)
+    older = [*runs(Build("vllm", "0.0a")), *runs(Build("vllm", "0.0b"))]
+    noise = noise_model(older, AnalysisPolicy(noise_half_life=1e9))
     # two builds with runs at +-1%: the summary spread is 1% in log terms, 4 df
-    assert noise.builds == 2 and noise.df == 4
+    assert noise.builds == 2 and noise.df == pytest.approx(4)
     assert noise.summary_sd == pytest.approx(0.01, rel=0.01)
     assert noise.cv_by_concurrency[16] == pytest.approx(0.01, rel=0.01)
-    informed = judge(one_old, one_new, POLICY, noise)
+    informed = judge(one_old, one_new, POLICY, history=[*older, *one_old, *one_new])
     assert informed.kind == REGRESSION
-    assert "noise history" in informed.comparison.matched.method
-    assert informed.repeats_needed == noise.repeats_for(POLICY.min_effect)
+    assert "noise history of other builds" in informed.comparison.matched.method
+    assert informed.repeats_needed == informed.noise.repeats_for(POLICY.min_effect)
+
+
+def test_noise_never_comes_from_the_builds_compared():
+    # With one run a side and nothing else stored, there is no history: the two runs compared
+    # must not serve as their own noise estimate.
+    two = [*runs(OLD, wobble=(1.0,)), *runs(NEW, 0.9, wobble=(1.0,))]
+    v = judge(two[:1], two[1:], POLICY, history=two)
+    assert v.kind == INCONCLUSIVE and v.noise.summary_sd is None
+    # repeats of the compared builds do not feed the prior either
+    many = [*runs(OLD), *runs(NEW, 0.9)]
+    assert noise_model(many, exclude={OLD, NEW}).summary_sd is None
+
+
+def test_recent_builds_weigh_more():
+    # an old noisy build (+-10%) and a recent quiet one (+-1%): with a half-life of one build
+    # the quiet one dominates; with an endless half-life they count alike. By hand: run
+    # summaries are the log of the wobble, so sums of squares are 2 * log(1.1)^2-ish and
+    # 2 * log(1.01)^2-ish, each on 2 df.
+    noisy = runs(Build("vllm", "0.0a"), wobble=(0.9, 1.0, 1.1))
+    quiet = runs(Build("vllm", "0.0b"), wobble=(0.99, 1.0, 1.01))
+
+    def ss(w):
+        logs = [math.log(x) for x in w]
+        m = sum(logs) / 3
+        return sum((v - m) ** 2 for v in logs)
+
+    aged = noise_model([*noisy, *quiet], AnalysisPolicy(noise_half_life=1.0))
+    flat = noise_model([*noisy, *quiet], AnalysisPolicy(noise_half_life=1e9))
+    assert aged.summary_sd == pytest.approx(
+        math.sqrt((0.5 * ss((0.9, 1, 1.1)) + ss((0.99, 1, 1.01))) / 3)
+    )
+    assert flat.summary_sd == pytest.approx(
+        math.sqrt((ss((0.9, 1, 1.1)) + ss((0.99, 1, 1.01))) / 4)
+    )
+    assert aged.df == pytest.approx(3.0)

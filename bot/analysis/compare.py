@@ -1,17 +1,27 @@
-"""Frontier against frontier for one configuration: matched throughput, peak, reach, with intervals.
+"""Frontier against frontier for one configuration, only where both builds were measured.
 
-The headline is throughput per GPU at matched interactivity. Where both sides ran the same
-concurrencies, each frontier concurrency c gives a local estimate of the vertical gap between the
-frontiers in log-log space: z = log(tput) - s_c * log(interactivity), with s_c the baseline
-frontier's local slope, compared between the sides. This is first-order exact for any shift of the
-frontier, and weighting each concurrency by 1 / (1 + s_c^2) keeps the steep end of a frontier
-(where a 1% wobble in interactivity is a 10% swing in interpolated throughput) from drowning the
-estimate in noise. Its variance comes from the runs, from the scatter of each concurrency across
-runs, and from history, each used only where it is valid (see `_variance`).
+Each run's frontier is interpolated between its own measured points (linear in log-log) and never
+extrapolated. The overlap is the interactivity range that every run of both sides reaches. On 64
+log-spaced levels across it, each side's curve is the geometric mean of its runs' frontiers:
+- the headline (`matched`) is the mean log ratio of the two curves over the overlap, i.e. the
+  ratio of the geometric-mean throughput per GPU each side delivers across the shared range;
+- each named target (20, 35, 50 tok/s/user) is the same ratio at one level, and `profile` gives
+  it at 16 levels along the overlap;
+- peak throughput and interactivity reach are compared run against run.
+Every estimate carries the two values its ratio is made of, so a report row can never disagree
+with its own columns, and the headline is the average of the very curve the rows sample.
 
-Where concurrencies differ, each run is summarized by its mean log throughput over a log-spaced
-interactivity grid that every run reaches, and the runs are compared with a pooled t interval.
-Peak throughput, interactivity reach and the named targets are compared run against run.
+Intervals come from the variation between runs, never from concurrencies treated as independent
+observations: every run is reduced to one number per estimate (its mean log throughput over the
+overlap, its log throughput at a target, its log peak), and the sides' means get a pooled t
+interval with n_b + n_c - 2 degrees of freedom, pooled with the noise history of other builds
+when one is given (`stats.with_prior`). A run-level effect (a slower node) is therefore part of
+the interval, as it should be. `benchmarks/coverage.py` measures the coverage this achieves.
+
+Frontiers can cross: better at low interactivity, worse at high. Where the pointwise intervals
+show the candidate surely ahead on one part of the overlap and surely behind on another, both
+regions are reported (`regions`) and the verdict says `mixed` instead of averaging them away.
+Points whose interactivity is suspect (bot/analysis/suspect.py) are left out and listed.
 """
 
 from __future__ import annotations
@@ -24,14 +34,16 @@ import numpy as np
 from scipy import stats
 
 from bot.analysis.economics import cost_per_million_tokens, tokens_per_mw
-from bot.analysis.frontier import frontier_of, log_curve, throughput_at
-from bot.analysis.stats import Estimate, Prior, estimate, pooled_variance, ratio_of_logs, with_prior
+from bot.analysis.frontier import frontier_of, throughput_at
+from bot.analysis.stats import Estimate, Prior, ratio_of_logs
+from bot.analysis.suspect import SuspectPoint, without_suspect
 from bot.config import AnalysisPolicy, PriceTable
 from bot.model import Build, ConfigKey, Frontier, Sweep
 
-DEFAULT_TARGETS = AnalysisPolicy().targets  # one default, configs/analysis.yaml overrides it
-GRID = 64  # interactivity samples across the shared range (log-spaced)
-RUN_EFFECT_P = 0.05  # F-test level at which runs are judged to differ more than their points
+GRID = 64  # interactivity levels across the overlap (log-spaced)
+PROFILE = 16  # of them, reported in `profile`
+MIN_REGION = GRID // 16  # consecutive levels (1/16 of the overlap) that make a region
+MIN_SPAN = 1.01  # an overlap narrower than 1% of interactivity is one level, not a range
 
 
 @dataclass(frozen=True)
@@ -52,17 +64,39 @@ class CostChange:
 
 
 @dataclass(frozen=True)
+class Level:
+    """Throughput per GPU of both sides at one interactivity level, with the change's interval."""
+
+    interactivity: float
+    estimate: Estimate
+
+
+@dataclass(frozen=True)
+class Region:
+    """A stretch of the overlap where one side is surely ahead (pointwise p < verdict_alpha and
+    at least min_effect)."""
+
+    low: float  # tok/s/user
+    high: float
+    ahead: str  # "candidate" | "baseline"
+    ratio: float  # geometric-mean candidate/baseline over the stretch
+
+
+@dataclass(frozen=True)
 class Comparison:
     config: ConfigKey
     baseline: Build
     candidate: Build
-    baseline_frontier: Frontier  # all baseline runs pooled
+    baseline_frontier: Frontier  # all baseline runs pooled (for plots)
     candidate_frontier: Frontier
     overlap: tuple[float, float] | None  # interactivity range every run of both sides reaches
-    matched: Estimate | None  # throughput at matched interactivity (module docstring)
+    matched: Estimate | None  # geometric-mean throughput/GPU over the overlap
     peak: Estimate
     reach: Estimate
     targets: dict[float, Estimate]
+    profile: tuple[Level, ...] = ()
+    regions: tuple[Region, ...] = ()  # where one side is surely ahead
+    suspect: tuple[SuspectPoint, ...] = ()  # left out of every estimate
     costs: tuple[CostChange, ...] = ()  # at each target in range, per price tier
     notes: tuple[str, ...] = ()
 
@@ -79,9 +113,14 @@ class Comparison:
         """The one number to lead with: matched throughput where defined, else peak."""
         return self.matched or self.peak
 
+    @property
+    def crossing(self) -> bool:
+        """The frontiers cross: each side is surely ahead somewhere in the overlap."""
+        return len({r.ahead for r in self.regions}) == 2
+
 
 def shared_range(frontiers: Sequence[Frontier]) -> tuple[float, float] | None:
-    """The interactivity range that every frontier reaches."""
+    """The interactivity range that every frontier reaches (None if they share none)."""
     ranges = [f.interactivity_range for f in frontiers]
     if not ranges or any(r is None for r in ranges):
         return None
@@ -90,127 +129,120 @@ def shared_range(frontiers: Sequence[Frontier]) -> tuple[float, float] | None:
     return (lo, hi) if lo <= hi else None
 
 
-def grid(span: tuple[float, float]) -> np.ndarray:
-    return np.geomspace(span[0], span[1], GRID) if span[1] > span[0] else np.array([span[0]])
+def is_range(span: tuple[float, float] | None) -> bool:
+    """A span wide enough to average over (not one level)."""
+    return span is not None and span[1] >= span[0] * MIN_SPAN
+
+
+def grid(span: tuple[float, float], levels: int = GRID) -> np.ndarray:
+    return np.geomspace(span[0], span[1], levels)
+
+
+def log_curves(frontiers: Sequence[Frontier], levels: np.ndarray) -> np.ndarray:
+    """log throughput of each frontier (rows) at each level (columns)."""
+    return np.log(np.array([throughput_at(f, levels) for f in frontiers]))
 
 
 def matched_summary(frontier: Frontier, span: tuple[float, float]) -> float:
-    """Mean log throughput over a log-spaced interactivity grid: a run's matched-level summary."""
-    return float(np.mean(np.log(throughput_at(frontier, grid(span)))))
+    """A run's mean log throughput over the span: what the headline compares run by run."""
+    return float(log_curves([frontier], grid(span))[0].mean())
 
 
-def _log_at(frontier: Frontier, target: float) -> float:
-    return float(np.log(throughput_at(frontier, target)[0]))
-
-
-def local_slopes(frontier: Frontier) -> dict[int, float]:
-    """d log(tput) / d log(interactivity) at each frontier point (mean of adjacent segments)."""
-    xs, ys = log_curve(frontier)
-    if len(xs) < 2:
-        return {p.concurrency: 0.0 for p in frontier.points}
-    seg = np.diff(ys) / np.diff(xs)
-    per_point = np.concatenate([[seg[0]], (seg[:-1] + seg[1:]) / 2, [seg[-1]]])
-    return {p.concurrency: float(s) for p, s in zip(frontier.points, per_point, strict=True)}
-
-
-@dataclass(frozen=True)
-class LocalFrame:
-    """Which concurrencies to compare, each one's slope, and its weight."""
-
-    concurrencies: tuple[int, ...]
-    slopes: np.ndarray
-    weights: np.ndarray
-
-    def z(self, sweep: Sweep) -> np.ndarray:
-        """Each concurrency's height above the frontier's local tangent direction (log scale)."""
-        at = {p.concurrency: p for p in sweep.points}
-        return np.array(
-            [
-                np.log(at[c].tput_per_gpu) - s * np.log(at[c].interactivity)
-                for c, s in zip(self.concurrencies, self.slopes, strict=True)
-            ]
+def _pointwise(lb: np.ndarray, lc: np.ndarray, confidence: float) -> list[Estimate]:
+    """The change at every level (columns), each with its run-to-run t interval (vectorised:
+    the same formula as stats.ratio_of_logs, without a prior)."""
+    nb, nc = len(lb), len(lc)
+    mb, mc = lb.mean(axis=0), lc.mean(axis=0)
+    df = nb + nc - 2
+    ss = ((lb - mb) ** 2).sum(axis=0) + ((lc - mc) ** 2).sum(axis=0)
+    out = []
+    if df > 0:
+        se = np.sqrt(ss / df * (1 / nb + 1 / nc))
+        t_crit = float(stats.t.ppf(0.5 + confidence / 2, df))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = 2 * stats.t.sf(np.abs(mc - mb) / se, df)
+    for k in range(lb.shape[1]):
+        diff, common = mc[k] - mb[k], {"n_baseline": nb, "n_candidate": nc}
+        values = {"baseline": math.exp(mb[k]), "candidate": math.exp(mc[k])}
+        if df <= 0 or se[k] == 0:
+            out.append(Estimate(math.exp(diff), **common, **values))
+            continue
+        out.append(
+            Estimate(
+                math.exp(diff),
+                math.exp(diff - t_crit * se[k]),
+                math.exp(diff + t_crit * se[k]),
+                float(p[k]),
+                method=f"pooled t over runs ({nb} vs {nc}, {df} df)",
+                df=df,
+                **common,
+                **values,
+            )
         )
-
-    def summary(self, sweep: Sweep) -> float:
-        return float(np.average(self.z(sweep), weights=self.weights))
+    return out
 
 
-def local_frame(reference: Sequence[Sweep], runs: Sequence[Sweep]) -> LocalFrame | None:
-    """The frame of the reference runs' pooled frontier, over concurrencies every run measured."""
-    slopes = local_slopes(frontier_of(reference))
-    measured = [{p.concurrency for p in s.points} for s in runs]
-    shared = tuple(c for c in sorted(slopes) if all(c in m for m in measured))
-    if not shared:
+def _regions(levels: np.ndarray, along: list[Estimate], policy: AnalysisPolicy) -> list[Region]:
+    """Stretches of at least MIN_REGION levels where one side is surely and materially ahead."""
+    least = math.log1p(policy.min_effect)
+
+    def side(e: Estimate) -> str:
+        sure = e.p_value is not None and e.p_value < policy.verdict_alpha
+        if not sure or abs(math.log(e.ratio)) < least:
+            return ""
+        return "candidate" if e.ratio > 1 else "baseline"
+
+    sides = [side(e) for e in along]
+    regions, start = [], 0
+    for k in range(1, len(sides) + 1):
+        if k == len(sides) or sides[k] != sides[start]:
+            if sides[start] and k - start >= MIN_REGION:
+                logs = [math.log(e.ratio) for e in along[start:k]]
+                regions.append(
+                    Region(
+                        float(levels[start]),
+                        float(levels[k - 1]),
+                        sides[start],
+                        math.exp(sum(logs) / len(logs)),
+                    )
+                )
+            start = k
+    return regions
+
+
+def _unsure_crossing(levels: np.ndarray, along: list[Estimate], least: float) -> str | None:
+    """With no spread to test (one run a side), still say when the curves seem to cross."""
+    logs = np.log([e.ratio for e in along])
+    up, down = levels[logs >= least], levels[logs <= -least]
+    if len(up) < MIN_REGION or len(down) < MIN_REGION:
         return None
-    s = np.array([slopes[c] for c in shared])
-    return LocalFrame(shared, s, 1.0 / (1.0 + s**2))
-
-
-def _variance(
-    frame: LocalFrame, zb: np.ndarray, zc: np.ndarray, prior: Prior | None
-) -> tuple[float, int, str]:
-    """Variance of one run's summary, its df, and how it was obtained.
-
-    Runs: the spread of run summaries (df n_b + n_c - 2, few). Points: the spread of each
-    concurrency across runs, combined with the weights (many df), valid if concurrencies vary
-    independently. If runs differ more than the points explain (F-test), only the run spread is
-    trusted; otherwise both are pooled. History, when given, is pooled in last.
-    """
-    w = frame.weights / frame.weights.sum()
-    v_run, df_run = pooled_variance([zb @ w, zc @ w])
-    per_conc = [pooled_variance([zb[:, k], zc[:, k]]) for k in range(len(w))]
-    v_pt = float(sum(wk**2 * v for wk, (v, _) in zip(w, per_conc, strict=True)))
-    df_pt = sum(df for _, df in per_conc)
-    if df_run and df_pt and v_pt > 0 and stats.f.sf(v_run / v_pt, df_run, df_pt) < RUN_EFFECT_P:
-        variance, df, how = v_run, df_run, "run-to-run spread (runs differ beyond point noise)"
-    elif df_run or df_pt:
-        variance = (v_run * df_run + v_pt * df_pt) / (df_run + df_pt)
-        df, how = df_run + df_pt, "run and per-concurrency spread"
-    else:
-        variance, df, how = 0.0, 0, ""
-    variance, df = with_prior(variance, df, prior)
-    if prior is not None:
-        how = f"{how} and {prior.source}" if how else prior.source
-    return variance, df, how
-
-
-def matched_by_concurrency(
-    base: Sequence[Sweep], cand: Sequence[Sweep], confidence: float, prior: Prior | None
-) -> Estimate | None:
-    frame = local_frame(base, [*base, *cand])
-    if frame is None:
-        return None
-    zb = np.array([frame.z(s) for s in base])
-    zc = np.array([frame.z(s) for s in cand])
-    w = frame.weights / frame.weights.sum()
-    diff = float((zc @ w).mean() - (zb @ w).mean())
-    variance, df, how = _variance(frame, zb, zc, prior)
-    method = f"paired by concurrency ({len(frame.concurrencies)} levels); variance from {how}"
-    return estimate(diff, variance, df, len(base), len(cand), confidence, method)
+    return (
+        f"the frontiers seem to cross (candidate ahead near {up[0]:.3g}-{up[-1]:.3g} tok/s/user, "
+        f"behind near {down[0]:.3g}-{down[-1]:.3g}); one run a side cannot say whether that is "
+        "noise"
+    )
 
 
 def cost_changes(
-    baseline: Frontier, candidate: Frontier, levels: Sequence[float], prices: PriceTable | None
+    targets: dict[float, Estimate], hardware: str, prices: PriceTable | None
 ) -> list[CostChange]:
-    """Cost per million tokens and tokens per MW of both builds at matched interactivity levels."""
-    cost = prices.cost_for(baseline.config.hardware) if prices else None
+    """Cost per million tokens and tokens per MW of both builds at the target levels, from the
+    very throughputs the target rows report."""
+    cost = prices.cost_for(hardware) if prices else None
     if cost is None:
         return []
     rows = []
-    for level in levels:
-        base_t = float(throughput_at(baseline, level)[0])
-        cand_t = float(throughput_at(candidate, level)[0])
-        if not (math.isfinite(base_t) and math.isfinite(cand_t)):
-            continue
+    for level, e in targets.items():
+        assert e.baseline is not None and e.candidate is not None
         for tier, usd in cost.usd_per_gpu_hour.items():
             rows.append(
                 CostChange(
                     interactivity=level,
                     tier=tier,
-                    baseline_usd_per_mtok=cost_per_million_tokens(usd, base_t),
-                    candidate_usd_per_mtok=cost_per_million_tokens(usd, cand_t),
-                    baseline_tokens_per_mw=tokens_per_mw(base_t, cost.kw_all_in),
-                    candidate_tokens_per_mw=tokens_per_mw(cand_t, cost.kw_all_in),
+                    baseline_usd_per_mtok=cost_per_million_tokens(usd, e.baseline),
+                    candidate_usd_per_mtok=cost_per_million_tokens(usd, e.candidate),
+                    baseline_tokens_per_mw=tokens_per_mw(e.baseline, cost.kw_all_in),
+                    candidate_tokens_per_mw=tokens_per_mw(e.candidate, cost.kw_all_in),
                 )
             )
     return rows
@@ -220,63 +252,95 @@ def compare(
     baseline: Sequence[Sweep],
     candidate: Sequence[Sweep],
     *,
-    targets: Sequence[float] = DEFAULT_TARGETS,
-    confidence: float = 0.95,
+    policy: AnalysisPolicy | None = None,
     prior: Prior | None = None,
     prices: PriceTable | None = None,
 ) -> Comparison:
     """Compare the candidate's frontier with the baseline's for one configuration.
 
-    Each side is one or more sweeps (repeats) of one build; sweeps without points (failed runs)
+    Each side is one or more sweeps (runs) of one build; sweeps without points (failed runs)
     are left out here and judged by the verdict. `prior` is the run-to-run variance of the
-    matched summary learned from history, used when the runs at hand are too few.
+    matched summary learned from other builds, used when the runs at hand are few.
     """
-    base = [s for s in baseline if s.points]
-    cand = [s for s in candidate if s.points]
-    if not base or not cand:
+    policy = policy or AnalysisPolicy()
+    base_in = [s for s in baseline if s.points]
+    cand_in = [s for s in candidate if s.points]
+    if not base_in or not cand_in:
         raise ValueError("each side needs at least one sweep with points")
-    config = base[0].config
-    if any(s.config != config for s in [*base, *cand]):
+    config = base_in[0].config
+    if any(s.config != config for s in [*base_in, *cand_in]):
         raise ValueError("a comparison is of one configuration")
+    (base, cand), suspect = _trusted(base_in, cand_in, policy.suspect_rise)
+    if not base or not cand:
+        raise ValueError("every point of one side is suspect")
     fb = [frontier_of([s]) for s in base]
     fc = [frontier_of([s]) for s in cand]
+    confidence = policy.confidence
 
-    def run_estimate(values_b: list[float], values_c: list[float], use_prior: bool) -> Estimate:
+    def runs(values_b: list[float], values_c: list[float], use_prior: bool = False) -> Estimate:
         return ratio_of_logs(values_b, values_c, confidence, prior if use_prior else None)
 
     span = shared_range([*fb, *fc])
     notes = []
-    matched = matched_by_concurrency(base, cand, confidence, prior) if span else None
+    matched, profile, regions, targets = None, (), [], {}
     if span is None:
-        notes.append("the runs share no interactivity range: no matched-throughput ratio")
-    elif matched is None:
-        matched = run_estimate(
-            [matched_summary(f, span) for f in fb], [matched_summary(f, span) for f in fc], True
+        notes.append("the runs share no interactivity range: compared at peak throughput only")
+    elif not is_range(span):
+        notes.append(
+            f"the runs share only one interactivity level ({span[0]:.3g} tok/s/user): "
+            "compared at peak throughput only"
         )
-    in_range = [t for t in targets if span and span[0] <= t <= span[1]]
-    base_frontier, cand_frontier = frontier_of(base, prices), frontier_of(cand, prices)
+        span = None
+    else:
+        levels = grid(span)
+        lb, lc = log_curves(fb, levels), log_curves(fc, levels)
+        matched = runs(list(lb.mean(axis=1)), list(lc.mean(axis=1)), use_prior=True)
+        along = _pointwise(lb, lc, confidence)
+        regions = _regions(levels, along, policy)
+        picks = np.linspace(0, GRID - 1, PROFILE).round().astype(int)
+        profile = tuple(Level(float(levels[k]), along[k]) for k in picks)
+        if len(fb) + len(fc) <= 2:  # no spread to test the regions with
+            unsure = _unsure_crossing(levels, along, math.log1p(policy.min_effect))
+            if unsure:
+                notes.append(unsure)
+        for t in policy.targets:
+            if span[0] <= t <= span[1]:
+                at = np.array([t])
+                targets[t] = runs(list(log_curves(fb, at)[:, 0]), list(log_curves(fc, at)[:, 0]))
+    if suspect:
+        notes.append(
+            f"{len(suspect)} point(s) with suspect interactivity left out (listed under suspect)"
+        )
     return Comparison(
         config=config,
         baseline=base[0].build,
         candidate=cand[0].build,
-        baseline_frontier=base_frontier,
-        candidate_frontier=cand_frontier,
+        baseline_frontier=frontier_of(base, prices),
+        candidate_frontier=frontier_of(cand, prices),
         overlap=span,
         matched=matched,
-        peak=run_estimate(
-            [np.log(f.peak_tput_per_gpu) for f in fb],
-            [np.log(f.peak_tput_per_gpu) for f in fc],
-            False,
+        peak=runs([_log_peak(f) for f in fb], [_log_peak(f) for f in fc]),
+        reach=runs(
+            [math.log(f.points[-1].interactivity) for f in fb],
+            [math.log(f.points[-1].interactivity) for f in fc],
         ),
-        reach=run_estimate(
-            [np.log(f.points[-1].interactivity) for f in fb],
-            [np.log(f.points[-1].interactivity) for f in fc],
-            False,
-        ),
-        targets={
-            t: run_estimate([_log_at(f, t) for f in fb], [_log_at(f, t) for f in fc], False)
-            for t in in_range
-        },
-        costs=tuple(cost_changes(base_frontier, cand_frontier, in_range, prices)),
+        targets=targets,
+        profile=profile,
+        regions=tuple(regions),
+        suspect=tuple(suspect),
+        costs=tuple(cost_changes(targets, config.hardware, prices)),
         notes=tuple(notes),
     )
+
+
+def _log_peak(frontier: Frontier) -> float:
+    return math.log(max(p.tput_per_gpu for p in frontier.points))
+
+
+def _trusted(
+    base: list[Sweep], cand: list[Sweep], rise: float
+) -> tuple[tuple[list[Sweep], list[Sweep]], list[SuspectPoint]]:
+    kept_b, flagged_b = without_suspect(base, rise)
+    kept_c, flagged_c = without_suspect(cand, rise)
+    keep = [s for s in kept_b if s.points], [s for s in kept_c if s.points]
+    return keep, flagged_b + flagged_c

@@ -1,9 +1,14 @@
-"""One configuration over all its builds: a summary value per build, and where it changed.
+"""One configuration over time: a value per build (or per run, ordered by date), and where it
+changed.
 
-A build's value is the geometric-mean throughput per GPU over the interactivity range that every
-measured build reaches (the same range for all, so values are comparable), averaged over its runs
-in log space. If the builds share no range, the peak throughput per GPU is used instead, and said.
-A build whose runs all failed is a missing value: it neither breaks the series nor shifts indices.
+A value is the geometric-mean throughput per GPU over the interactivity range that every
+measured run reaches (the same range for all, so values are comparable: compare.matched_summary),
+averaged over the runs of a build in log space, with a t interval when a build has two or more
+runs. Per build, runs of one image on different days are one value; per run (`by="date"`),
+every run is its own value in date order, so a drift between days shows. If the runs share no
+interactivity range wider than one level, the matched measure is refused and peak throughput is
+used instead, and said. A build or run with no valid point is a missing value: it neither breaks
+the series nor shifts indices.
 """
 
 from __future__ import annotations
@@ -11,64 +16,107 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
+from scipy import stats
 
 from bot.analysis.changepoints import ChangePoint, detect
-from bot.analysis.compare import matched_summary, shared_range
+from bot.analysis.compare import is_range, matched_summary, shared_range
 from bot.analysis.frontier import frontier_of
+from bot.analysis.suspect import without_suspect
 from bot.analysis.verdict import usable
 from bot.config import AnalysisPolicy
 from bot.model import Build, ConfigKey, Frontier, Sweep
 
+BY_BUILD, BY_DATE = "build", "date"
+
 
 @dataclass(frozen=True)
-class BuildValue:
+class SeriesValue:
+    """One element of the series: a build (all its runs) or a single run."""
+
+    label: str  # the build's label, or the run id
     build: Build
-    value: float | None  # None: no valid point in any run of this build
-    runs: int
+    at: datetime | None  # the latest start time among its runs, where known
+    value: float | None  # None: no valid point in any run
+    low: float | None = None  # confidence interval over runs (two or more runs)
+    high: float | None = None
+    runs: int = 0
     causes: tuple[str, ...] = ()  # why runs failed, when they did
 
 
 @dataclass(frozen=True)
 class History:
     config: ConfigKey
-    builds: tuple[BuildValue, ...]  # in the order they were first stored
+    by: str  # BY_BUILD or BY_DATE
+    values: tuple[SeriesValue, ...]
     measure: str
-    changes: tuple[ChangePoint, ...]  # indices into `builds`
+    changes: tuple[ChangePoint, ...]  # indices into `values`
+    notes: tuple[str, ...] = ()
 
 
-def _builds_in_order(sweeps: Sequence[Sweep]) -> dict[Build, list[Sweep]]:
-    ordered: dict[Build, list[Sweep]] = {}
+def _groups(sweeps: Sequence[Sweep], by: str) -> list[list[Sweep]]:
+    """Builds in the order first stored, or runs in date order (undated runs last, stored order)."""
+    ordered: dict[object, list[Sweep]] = {}
     for sweep in sweeps:
-        ordered.setdefault(sweep.build, []).append(sweep)
-    return ordered
+        key = sweep.build if by == BY_BUILD else (sweep.build, sweep.run_id)
+        ordered.setdefault(key, []).append(sweep)
+    groups = list(ordered.values())
+    if by == BY_DATE:
+        groups.sort(key=lambda g: (_latest(g) is None, _latest(g) or datetime.min))
+    return groups
 
 
-def _value(frontiers: list[Frontier], span: tuple[float, float] | None) -> float:
+def _latest(group: list[Sweep]) -> datetime | None:
+    times = [s.started_at for s in group if s.started_at]
+    return max(times) if times else None
+
+
+def _value(
+    frontiers: list[Frontier], span: tuple[float, float] | None, confidence: float
+) -> tuple[float, float | None, float | None]:
     if span is None:
-        return math.exp(np.mean([np.log(f.peak_tput_per_gpu or math.nan) for f in frontiers]))
-    return math.exp(np.mean([matched_summary(f, span) for f in frontiers]))
+        logs = [math.log(max(p.tput_per_gpu for p in f.points)) for f in frontiers]
+    else:
+        logs = [matched_summary(f, span) for f in frontiers]
+    mean = float(np.mean(logs))
+    if len(logs) < 2:
+        return math.exp(mean), None, None
+    se = float(np.std(logs, ddof=1)) / math.sqrt(len(logs))
+    half = float(stats.t.ppf(0.5 + confidence / 2, len(logs) - 1)) * se
+    return math.exp(mean), math.exp(mean - half), math.exp(mean + half)
 
 
-def history(sweeps: Sequence[Sweep], policy: AnalysisPolicy) -> History:
-    """The series of one configuration's builds and its change points."""
+def history(sweeps: Sequence[Sweep], policy: AnalysisPolicy, by: str = BY_BUILD) -> History:
+    """The series of one configuration's builds (or runs by date) and its change points."""
     if not sweeps:
         raise ValueError("no sweeps")
-    by_build = _builds_in_order(sweeps)
-    frontiers = {
-        build: [frontier_of([s]) for s in (usable(s, policy) for s in runs) if s.points]
-        for build, runs in by_build.items()
-    }
-    span = shared_range([f for fs in frontiers.values() for f in fs])
-    values = [
-        BuildValue(
-            build=build,
-            value=_value(frontiers[build], span) if frontiers[build] else None,
-            runs=len(runs),
-            causes=tuple(sorted({s.cause for s in runs if s.cause})),
+    if by not in (BY_BUILD, BY_DATE):
+        raise ValueError(f"history is by {BY_BUILD} or {BY_DATE}, not {by!r}")
+    groups = _groups(sweeps, by)
+    trusted = []
+    for group in groups:
+        kept, _ = without_suspect([usable(s, policy) for s in group], policy.suspect_rise)
+        trusted.append([frontier_of([s]) for s in kept if s.points])
+    span = shared_range([f for fs in trusted for f in fs])
+    notes = []
+    if span is not None and not is_range(span):
+        notes.append(
+            f"the runs share only one interactivity level ({span[0]:.3g} tok/s/user), not a "
+            "range: matched throughput refused, peak throughput used"
         )
-        for build, runs in by_build.items()
+        span = None
+    values = [
+        SeriesValue(
+            label=group[0].build.label if by == BY_BUILD else group[0].run_id,
+            build=group[0].build,
+            at=_latest(group),
+            runs=len(group),
+            causes=tuple(sorted({s.cause for s in group if s.cause})),
+            **_named(_value(frontiers, span, policy.confidence) if frontiers else None),
+        )
+        for group, frontiers in zip(groups, trusted, strict=True)
     ]
     settings = policy.changepoints
     changes = detect(
@@ -80,6 +128,12 @@ def history(sweeps: Sequence[Sweep], policy: AnalysisPolicy) -> History:
     measure = (
         f"geo-mean tok/s/GPU over {span[0]:.3g}-{span[1]:.3g} tok/s/user"
         if span
-        else "peak tok/s/GPU (the builds share no interactivity range)"
+        else "peak tok/s/GPU (the runs share no interactivity range)"
     )
-    return History(sweeps[0].config, tuple(values), measure, tuple(changes))
+    return History(sweeps[0].config, by, tuple(values), measure, tuple(changes), tuple(notes))
+
+
+def _named(value: tuple[float, float | None, float | None] | None) -> dict:
+    if value is None:
+        return {"value": None}
+    return dict(zip(("value", "low", "high"), value, strict=True))

@@ -18,16 +18,22 @@ from scipy import stats
 
 @dataclass(frozen=True)
 class Prior:
-    """A variance known from elsewhere (log scale, one run's summary) and its degrees of freedom."""
+    """A variance known from elsewhere (log scale, one run's summary) and its degrees of freedom
+    (fractional when history is weighted by age)."""
 
     variance: float
-    df: int
+    df: float
     source: str  # said in reports: where the noise estimate came from
 
 
 @dataclass(frozen=True)
 class Estimate:
-    """candidate / baseline, with a confidence interval and a p-value for 'no change'."""
+    """candidate / baseline, with a confidence interval and a p-value for 'no change'.
+
+    `baseline` and `candidate` are the two values the ratio is made of (geometric means over
+    runs, in the measure's own unit), so a report that prints them beside the ratio can never
+    show columns that disagree with their change.
+    """
 
     ratio: float
     low: float | None = None
@@ -36,6 +42,9 @@ class Estimate:
     n_baseline: int = 0
     n_candidate: int = 0
     method: str = ""
+    baseline: float | None = None
+    candidate: float | None = None
+    df: float = 0.0  # degrees of freedom behind the interval (0: no interval)
 
     @property
     def has_interval(self) -> bool:
@@ -53,7 +62,7 @@ def pooled_variance(groups: Sequence[Sequence[float]]) -> tuple[float, int]:
     return (sum_sq / df if df else 0.0), df
 
 
-def with_prior(variance: float, df: int, prior: Prior | None) -> tuple[float, int]:
+def with_prior(variance: float, df: float, prior: Prior | None) -> tuple[float, float]:
     """Pool a variance with a prior one, weighting each by its degrees of freedom."""
     if prior is None or prior.df <= 0:
         return variance, df
@@ -61,24 +70,30 @@ def with_prior(variance: float, df: int, prior: Prior | None) -> tuple[float, in
 
 
 def estimate(
-    diff: float,
+    mean_b: float,
+    mean_c: float,
     variance: float,
-    df: int,
+    df: float,
     n_baseline: int,
     n_candidate: int,
     confidence: float,
     method: str,
 ) -> Estimate:
-    """exp(diff) with a t interval, given the variance of one run's log summary."""
-    common = dict(n_baseline=n_baseline, n_candidate=n_candidate)
+    """exp(mean_c - mean_b) with a t interval, given the variance of one run's log summary."""
+    diff = mean_c - mean_b
+    common = dict(
+        n_baseline=n_baseline,
+        n_candidate=n_candidate,
+        baseline=math.exp(mean_b),
+        candidate=math.exp(mean_c),
+    )
     if df <= 0:
         return Estimate(
             math.exp(diff), method="none: one run per side and no noise history", **common
         )
     se = math.sqrt(variance * (1 / n_baseline + 1 / n_candidate))
-    if se == 0:
-        p = 0.0 if diff else 1.0
-        return Estimate(math.exp(diff), math.exp(diff), math.exp(diff), p, method=method, **common)
+    if se == 0:  # identical runs: the data cannot say how sure, so say nothing rather than p=0
+        return Estimate(math.exp(diff), method="none: the runs do not vary at all", **common)
     t_crit = float(stats.t.ppf(0.5 + confidence / 2, df))
     return Estimate(
         ratio=math.exp(diff),
@@ -86,6 +101,7 @@ def estimate(
         high=math.exp(diff + t_crit * se),
         p_value=float(2 * stats.t.sf(abs(diff) / se, df)),
         method=method,
+        df=df,
         **common,
     )
 
@@ -101,11 +117,13 @@ def ratio_of_logs(
     c = np.asarray(candidate, dtype=float)
     if not len(b) or not len(c):
         raise ValueError("each side needs at least one value")
-    variance, df = with_prior(*pooled_variance([b, c]), prior)
-    method = f"pooled t over runs ({len(b)} vs {len(c)})"
-    if prior is not None:
+    own, own_df = pooled_variance([b, c])
+    variance, df = with_prior(own, own_df, prior)
+    method = f"pooled t over runs ({len(b)} vs {len(c)}, {own_df} df)"
+    if prior is not None and prior.df > 0:
         method += f" with {prior.source}"
-    return estimate(float(c.mean() - b.mean()), variance, df, len(b), len(c), confidence, method)
+    mean_b, mean_c = float(b.mean()), float(c.mean())
+    return estimate(mean_b, mean_c, variance, df, len(b), len(c), confidence, method)
 
 
 def repeats_needed(

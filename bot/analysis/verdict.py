@@ -4,6 +4,8 @@ regression / improvement: "no change" is rejected (p < verdict_alpha, stricter t
 interval) and the effect is at least the minimum that matters. no-change: the interval sits inside
 the equivalence margin, or the change is sure but smaller than the minimum. inconclusive: neither
 (too few runs, too much noise).
+mixed: the frontiers cross (each side surely ahead on part of the overlap), or two of the
+sure estimates (matched, a target, peak) point in opposite directions: an average would hide it.
 unlock / breakage: the configuration failed on one side and works on the other. partial: some
 concurrencies fail on the candidate that worked on the baseline, and nothing worse was found.
 """
@@ -15,14 +17,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.analysis.compare import Comparison, compare
-from bot.analysis.noise import NoiseModel
+from bot.analysis.noise import NoiseModel, noise_model
 from bot.analysis.stats import Estimate
 from bot.config import AnalysisPolicy, PriceTable
 from bot.model import Build, ConfigKey, Point, Sweep
 
 REGRESSION, IMPROVEMENT = "regression", "improvement"
 UNLOCK, BREAKAGE, PARTIAL = "unlock", "breakage", "partial"
-NO_CHANGE, INCONCLUSIVE = "no-change", "inconclusive"
+NO_CHANGE, INCONCLUSIVE, MIXED = "no-change", "inconclusive", "mixed"
+KINDS = (REGRESSION, IMPROVEMENT, MIXED, UNLOCK, BREAKAGE, PARTIAL, NO_CHANGE, INCONCLUSIVE)
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class Verdict:
     comparison: Comparison | None = None
     failed_concurrencies: tuple[int, ...] = ()  # fail on the candidate, worked on the baseline
     repeats_needed: int | None = None  # per side, to see min_effect, from the noise model
+    noise: NoiseModel | None = None  # learned from other builds of the configuration
 
 
 def _point_failed(point: Point, policy: AnalysisPolicy) -> bool:
@@ -61,13 +65,19 @@ def percent(ratio: float) -> str:
     return f"{(ratio - 1) * 100:+.1f}%"
 
 
+def p_text(p: float) -> str:
+    """A p-value as people should read it: two digits, and no false precision below 1e-4."""
+    return "p<0.0001" if p < 1e-4 else f"p={p:.2g}"
+
+
 def describe(estimate: Estimate, what: str, confidence: float) -> str:
     text = f"{what} {percent(estimate.ratio)}"
     if estimate.has_interval:
         assert estimate.low is not None and estimate.high is not None
+        assert estimate.p_value is not None
         text += (
             f" ({confidence:.0%} CI {percent(estimate.low)}..{percent(estimate.high)}, "
-            f"p={estimate.p_value:.2g}, {estimate.n_baseline} vs {estimate.n_candidate} runs)"
+            f"{p_text(estimate.p_value)}, {estimate.n_baseline} vs {estimate.n_candidate} runs)"
         )
     else:
         text += f" ({estimate.n_baseline} vs {estimate.n_candidate} runs, no interval)"
@@ -87,13 +97,56 @@ def classify(estimate: Estimate, policy: AnalysisPolicy) -> str:
     return INCONCLUSIVE
 
 
+def _sure(e: Estimate, policy: AnalysisPolicy) -> int:
+    """+1 / -1 when the estimate is a sure, material change up / down; 0 otherwise."""
+    if e.p_value is None or e.p_value >= policy.verdict_alpha:
+        return 0
+    if abs(math.log(e.ratio)) < math.log1p(policy.min_effect):
+        return 0
+    return 1 if e.ratio > 1 else -1
+
+
+def _span(low: float, high: float) -> str:
+    return f"{low:.3g}-{high:.3g} tok/s/user"
+
+
+def mixed_reason(c: Comparison, policy: AnalysisPolicy) -> str | None:
+    """Why this comparison has no single direction, or None when it has one."""
+    if c.crossing:
+        ahead = [r for r in c.regions if r.ahead == "candidate"]
+        behind = [r for r in c.regions if r.ahead == "baseline"]
+        return (
+            "the frontiers cross: the candidate is ahead at "
+            + ", ".join(f"{_span(r.low, r.high)} ({percent(r.ratio)})" for r in ahead)
+            + " and behind at "
+            + ", ".join(f"{_span(r.low, r.high)} ({percent(r.ratio)})" for r in behind)
+        )
+    named = [(f"{t:.3g} tok/s/user", e) for t, e in c.targets.items()]
+    named += [("peak throughput", c.peak)]
+    if c.matched is not None:
+        named.insert(0, ("matched interactivity", c.matched))
+    up = [(n, e) for n, e in named if _sure(e, policy) > 0]
+    down = [(n, e) for n, e in named if _sure(e, policy) < 0]
+    if not up or not down:
+        return None
+    return (
+        "the candidate is ahead at "
+        + ", ".join(f"{n} ({percent(e.ratio)})" for n, e in up)
+        + " but behind at "
+        + ", ".join(f"{n} ({percent(e.ratio)})" for n, e in down)
+    )
+
+
 def judge(
     baseline: Sequence[Sweep],
     candidate: Sequence[Sweep],
     policy: AnalysisPolicy,
-    noise: NoiseModel | None = None,
+    *,
+    history: Sequence[Sweep] = (),
     prices: PriceTable | None = None,
 ) -> Verdict:
+    """The verdict on one configuration. `history` is every stored sweep of it (any build): the
+    noise of builds other than these two stands in for runs the comparison lacks."""
     if not baseline or not candidate:
         raise ValueError("each side needs at least one sweep (ok or failed)")
     who = (baseline[0].config, baseline[0].build, candidate[0].build)
@@ -108,20 +161,27 @@ def judge(
         return Verdict(*who, UNLOCK, f"failed on the baseline{cause}, runs on the candidate")
     if not cand_ok:
         return Verdict(*who, BREAKAGE, f"ran on the baseline, fails on the candidate{cause}")
-    prior = noise.prior() if noise else None
-    comparison = compare(
-        base, cand, targets=policy.targets, confidence=policy.confidence, prior=prior, prices=prices
-    )
+    comparison = compare(base, cand, policy=policy, prices=prices)
+    noise = None
+    if history:  # learn the noise over the very range compared, then compare with it
+        ends = {baseline[0].build, candidate[0].build}
+        noise = noise_model(history, policy, exclude=ends, span=comparison.overlap)
+        if noise.prior() is not None:
+            comparison = compare(base, cand, policy=policy, prior=noise.prior(), prices=prices)
     headline = comparison.headline
-    what = (
-        "throughput/GPU at matched interactivity" if comparison.matched else "peak throughput/GPU"
-    )
+    if comparison.matched is not None and comparison.overlap is not None:
+        what = f"throughput/GPU at matched interactivity over {_span(*comparison.overlap)}"
+    else:
+        what = "peak throughput/GPU"
     kind = classify(headline, policy)
     reason = describe(headline, what, policy.confidence)
+    crossing = mixed_reason(comparison, policy)
+    if crossing:
+        kind, reason = MIXED, f"{crossing}; on average {reason}"
     newly_failed = tuple(
         sorted(_failed_concurrencies(candidate, policy) - _failed_concurrencies(baseline, policy))
     )
-    if newly_failed and kind in (NO_CHANGE, IMPROVEMENT, INCONCLUSIVE):
+    if newly_failed and kind in (NO_CHANGE, IMPROVEMENT, INCONCLUSIVE, MIXED):
         kind = PARTIAL
     if newly_failed:
         reason += f"; concurrency {', '.join(map(str, newly_failed))} now fails"
@@ -130,4 +190,4 @@ def judge(
         reason += (
             f"; history says {needed} runs per side would show a {policy.min_effect:.0%} change"
         )
-    return Verdict(*who, kind, reason, comparison, newly_failed, needed)
+    return Verdict(*who, kind, reason, comparison, newly_failed, needed, noise)

@@ -106,8 +106,8 @@ def classify(
         return GOOD if probe_ok == base_ok else BAD
     if not probe_ok:
         return UNCLEAR
-    change = compare(baseline, candidate, confidence=policy.confidence).headline
-    moved = compare(baseline, probe, confidence=policy.confidence).headline
+    change = compare(baseline, candidate, policy=policy).headline
+    moved = compare(baseline, probe, policy=policy).headline
     d = math.log(change.ratio)
     if d == 0 or moved.low is None or moved.high is None:
         return UNCLEAR

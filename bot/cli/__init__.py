@@ -83,7 +83,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     watch.set_defaults(func=cmd_watch)
 
-    hist = sub.add_parser("history", parents=[common], help="change points over all builds")
+    hist = sub.add_parser(
+        "history", parents=[common], help="a configuration's series over builds or run dates"
+    )
+    hist.add_argument(
+        "--by",
+        choices=("build", "date"),
+        default="build",
+        help="one value per build (default), or per run in date order (shows drift between days)",
+    )
     hist.add_argument("--config", help="configuration pattern (default: every configuration)")
     hist.set_defaults(func=cmd_history)
 

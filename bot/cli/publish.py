@@ -100,7 +100,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
             "nothing to publish to: give --repo OWNER/NAME --issue N (the tracking issue) "
             "and/or --changelog PATH"
         )
-    verdicts, noise = verdicts_for(args)
+    verdicts = verdicts_for(args)
     policy = load_policy()
     settings = gh_api.settings_from_env()
     attributions = {
@@ -117,7 +117,6 @@ def cmd_publish(args: argparse.Namespace) -> int:
             repo=repo,
             issue=issue,
             policy=policy,
-            noise=noise.get(v.config),
             mentions=args.mention_authors,
         )
     ]

@@ -14,13 +14,12 @@ from bot import report, store
 from bot.analysis import select
 from bot.analysis.changepoints import detect
 from bot.analysis.frontier import frontier_of
-from bot.analysis.history import history
-from bot.analysis.noise import NoiseModel, noise_model
+from bot.analysis.history import BY_BUILD, History, history
 from bot.analysis.verdict import Verdict, judge
 from bot.cli.common import EXAMPLES, CliError, err, out, print_json
 from bot.config import load_policy, load_prices
 from bot.ingest import IngestError, Metadata, find_result_files, parse_file
-from bot.model import ConfigKey, Frontier
+from bot.model import Frontier
 from bot.series import SeriesError, read_series
 
 # ---- ingest -------------------------------------------------------------------------------------
@@ -174,49 +173,77 @@ def cmd_frontier(args: argparse.Namespace) -> int:
 # ---- compare, history, detect -------------------------------------------------------------------
 
 
-def verdicts_for(args: argparse.Namespace) -> tuple[list[Verdict], dict[ConfigKey, NoiseModel]]:
+def verdicts_for(args: argparse.Namespace) -> list[Verdict]:
     policy, prices = load_policy(), load_prices()
-    verdicts, noise = [], {}
-    for config, sweeps in _grouped(args).items():
+    verdicts = []
+    for sweeps in _grouped(args).values():
         base, cand = select.pick(sweeps, args.baseline), select.pick(sweeps, args.candidate)
         if base and cand:
-            noise[config] = noise_model(sweeps)
-            verdicts.append(judge(base, cand, policy, noise[config], prices))
+            verdicts.append(judge(base, cand, policy, history=sweeps, prices=prices))
     if not verdicts:
         raise CliError(
             f"no configuration has results for both '{args.baseline}' and '{args.candidate}' "
             "(a build is named by version, image tag or commit prefix; a run by run:ID)"
         )
-    return verdicts, noise
+    return verdicts
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    verdicts, noise = verdicts_for(args)
+    verdicts = verdicts_for(args)
     if args.json:
-        print_json([report.verdict_json(v, noise[v.config]) for v in verdicts])
+        print_json([report.verdict_json(v) for v in verdicts])
     else:
-        print(report.verdicts_markdown(verdicts, load_policy(), noise), end="")
+        print(report.verdicts_markdown(verdicts, load_policy()), end="")
     return 0
 
 
 def cmd_history(args: argparse.Namespace) -> int:
     policy = load_policy()
-    histories = [history(sweeps, policy) for sweeps in _grouped(args).values()]
+    histories = [history(sweeps, policy, by=args.by) for sweeps in _grouped(args).values()]
     if args.json:
         print_json([report.history_json(h) for h in histories])
         return 0
     for h in histories:
-        out.print(f"{h.config.slug}: {len(h.builds)} builds, {h.measure}", markup=False)
+        unit = "builds" if h.by == BY_BUILD else "runs by date"
+        out.print(f"{h.config.slug}: {len(h.values)} {unit}, {h.measure}", markup=False)
+        for note in h.notes:
+            out.print(f"  note: {note}", markup=False)
+        out.print(_series_table(h))
         for cp in h.changes:
-            label = h.builds[cp.index].build.label
             out.print(
-                f"  {cp.change:+.1%} at {label} (build {cp.index}; p={cp.p_value:.2g}; "
+                f"  {cp.change:+.1%} at {report.plain(h.values[cp.index].label)} "
+                f"(#{cp.index}; p={cp.p_value:.2g}; "
                 f"median {report.num(cp.before.median)} -> {report.num(cp.after.median)})",
                 markup=False,
             )
         if not h.changes:
             out.print("  no change point", markup=False)
     return 0
+
+
+def _series_table(h: History) -> Table:
+    table = Table(box=None, pad_edge=False)
+    for name in (
+        "#",
+        "build" if h.by == BY_BUILD else "run",
+        "date",
+        "tok/s/GPU",
+        "95% CI",
+        "runs",
+    ):
+        table.add_column(name, justify="left" if name in ("build", "run", "date") else "right")
+    for i, v in enumerate(h.values):
+        interval = "–" if v.low is None else f"{report.num(v.low)}–{report.num(v.high)}"
+        value = report.num(v.value) if v.value is not None else "failed: " + ", ".join(v.causes)
+        table.add_row(
+            str(i),
+            report.plain(v.label),
+            f"{v.at:%Y-%m-%d}" if v.at else "–",
+            value,
+            interval,
+            str(v.runs),
+        )
+    return table
 
 
 def cmd_detect(args: argparse.Namespace) -> int:

@@ -79,6 +79,8 @@ class AnalysisPolicy(BaseModel):
     verdict_alpha: float = Field(0.01, gt=0, lt=0.5)
     targets: tuple[float, ...] = (20.0, 35.0, 50.0)
     max_failed_fraction: float = Field(0.05, ge=0, le=1)
+    suspect_rise: float = Field(0.10, ge=0)
+    noise_half_life: float = Field(10.0, gt=0)
     changepoints: ChangePointSettings = ChangePointSettings()
 
     @model_validator(mode="after")

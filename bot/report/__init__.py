@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -13,7 +13,6 @@ import jinja2
 
 from bot.analysis.changepoints import ChangePoint
 from bot.analysis.compare import Comparison
-from bot.analysis.frontier import throughput_at
 from bot.analysis.history import History
 from bot.analysis.noise import NoiseModel
 from bot.analysis.stats import Estimate
@@ -66,10 +65,6 @@ def ci(estimate: Estimate) -> str:
     return f"{pct(estimate.low)}..{pct(estimate.high)}"
 
 
-def _at(frontier: Frontier, interactivity: float) -> float:
-    return float(throughput_at(frontier, interactivity)[0])
-
-
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("bot.report", "templates"),
     autoescape=False,  # markdown, not HTML: every value goes through `md` or a number filter
@@ -77,19 +72,13 @@ _env = jinja2.Environment(
     keep_trailing_newline=True,
 )
 _env.filters.update(md=md, num=num, pct=pct, pct0=pct0, money=money, ci=ci)
-_env.globals["at"] = _at
 
 
-def verdicts_markdown(
-    verdicts: Sequence[Verdict],
-    policy: AnalysisPolicy,
-    noise: Mapping[ConfigKey, NoiseModel] | None = None,
-) -> str:
+def verdicts_markdown(verdicts: Sequence[Verdict], policy: AnalysisPolicy) -> str:
     return (
         _env.get_template("compare.md.j2")
         .render(
             verdicts=verdicts,
-            noise=noise or {},
             confidence=policy.confidence,
             min_effect=policy.min_effect,
         )
@@ -126,9 +115,17 @@ def comparison_json(c: Comparison) -> dict[str, Any]:
         "peak": estimate_json(c.peak),
         "reach": estimate_json(c.reach),
         "targets": {str(k): estimate_json(v) for k, v in c.targets.items()},
+        "profile": [
+            {"interactivity": level.interactivity, **asdict(level.estimate)} for level in c.profile
+        ],
+        "crossing": c.crossing,
+        "regions": [asdict(r) for r in c.regions],
+        "suspect": [asdict(p) for p in c.suspect],
         "costs": [asdict(row) | {"change": row.change} for row in c.costs],
         "baseline_frontier": [asdict(p) for p in c.baseline_frontier.points],
         "candidate_frontier": [asdict(p) for p in c.candidate_frontier.points],
+        "baseline_runs": list(c.baseline_frontier.run_ids),
+        "candidate_runs": list(c.candidate_frontier.run_ids),
         "notes": list(c.notes),
     }
 
@@ -144,7 +141,7 @@ def noise_json(noise: NoiseModel | None) -> dict[str, Any] | None:
     }
 
 
-def verdict_json(v: Verdict, noise: NoiseModel | None = None) -> dict[str, Any]:
+def verdict_json(v: Verdict) -> dict[str, Any]:
     return {
         "config": config_json(v.config),
         "baseline": build_json(v.baseline),
@@ -154,7 +151,7 @@ def verdict_json(v: Verdict, noise: NoiseModel | None = None) -> dict[str, Any]:
         "failed_concurrencies": list(v.failed_concurrencies),
         "repeats_needed": v.repeats_needed,
         "comparison": comparison_json(v.comparison) if v.comparison else None,
-        "noise": noise_json(noise),
+        "noise": noise_json(v.noise),
     }
 
 
@@ -166,18 +163,23 @@ def change_point_json(cp: ChangePoint, labels: Sequence[str] | None = None) -> d
 
 
 def history_json(h: History) -> dict[str, Any]:
-    labels = [b.build.label for b in h.builds]
     return {
         "config": config_json(h.config),
+        "by": h.by,
         "measure": h.measure,
-        "builds": [
+        "series": [
             {
-                "build": build_json(b.build),
-                "value": b.value,
-                "runs": b.runs,
-                "causes": list(b.causes),
+                "label": v.label,
+                "build": build_json(v.build),
+                "at": v.at.isoformat() if v.at else None,
+                "value": v.value,
+                "low": v.low,
+                "high": v.high,
+                "runs": v.runs,
+                "causes": list(v.causes),
             }
-            for b in h.builds
+            for v in h.values
         ],
-        "change_points": [change_point_json(cp, labels) for cp in h.changes],
+        "change_points": [change_point_json(cp, [v.label for v in h.values]) for cp in h.changes],
+        "notes": list(h.notes),
     }

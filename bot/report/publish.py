@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import astuple
 
 from bot.analysis.compare import Comparison
-from bot.analysis.noise import NoiseModel
 from bot.analysis.verdict import (
     BREAKAGE,
     IMPROVEMENT,
@@ -202,9 +201,9 @@ def headline(
 # ---- the comment per change ---------------------------------------------------------------------
 
 
-def _evidence(v: Verdict, policy: AnalysisPolicy, noise: NoiseModel | None) -> str:
+def _evidence(v: Verdict, policy: AnalysisPolicy) -> str:
     """`paretobot compare`'s markdown for this verdict, without its heading line."""
-    text = verdicts_markdown([v], policy, {v.config: noise} if noise else None)
+    text = verdicts_markdown([v], policy)
     return "\n".join(line for line in text.splitlines() if not line.startswith("### ")).strip()
 
 
@@ -213,7 +212,6 @@ def comment_markdown(
     attribution: Attribution | None = None,
     *,
     policy: AnalysisPolicy,
-    noise: NoiseModel | None = None,
     mentions: bool = False,
 ) -> str:
     key = change_key(v.config, v.baseline, v.candidate)
@@ -228,7 +226,7 @@ def comment_markdown(
             base=build_name(v.baseline),
             cand=build_name(v.candidate),
             attribution=attribution,
-            evidence=_evidence(v, policy, noise),
+            evidence=_evidence(v, policy),
             pull_url=pull_url,
             author=lambda login: author(login, mentions),
         )

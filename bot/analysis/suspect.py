@@ -1,0 +1,59 @@
+"""Points whose interactivity cannot be trusted, and sweeps without them.
+
+Two signs, each a sentence in reports: the file's own figures contradict each other (ingest sets
+`Point.suspect`, e.g. a mean per-request interactivity above its own 90th percentile), or a
+point's interactivity rises with concurrency by more than `rise` over the point below it (more
+users served concurrently cannot make each one faster; such a point sits where the frontier is
+not, and one of them is enough to make two frontiers seem to cross).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.model import Sweep
+
+
+@dataclass(frozen=True)
+class SuspectPoint:
+    run_id: str
+    build: str  # label
+    concurrency: int
+    interactivity: float
+    reason: str
+
+
+def suspect_points(sweep: Sweep, rise: float) -> dict[int, str]:
+    """Concurrency -> why its point is suspect, for one sweep."""
+    found: dict[int, str] = {}
+    previous = None  # the last trusted point at a lower concurrency
+    for point in sorted(sweep.points, key=lambda p: p.concurrency):
+        if point.suspect:
+            found[point.concurrency] = point.suspect
+            continue
+        if previous is not None and point.interactivity > previous.interactivity * (1 + rise):
+            found[point.concurrency] = (
+                f"interactivity {point.interactivity:.3g} tok/s/user at concurrency "
+                f"{point.concurrency} is above {previous.interactivity:.3g} at concurrency "
+                f"{previous.concurrency}: it rises with concurrency"
+            )
+            continue
+        previous = point
+    return found
+
+
+def without_suspect(sweeps: Sequence[Sweep], rise: float) -> tuple[list[Sweep], list[SuspectPoint]]:
+    """The sweeps without their suspect points, and the points left out."""
+    kept, flagged = [], []
+    for sweep in sweeps:
+        bad = suspect_points(sweep, rise)
+        kept.append(sweep.with_points(tuple(p for p in sweep.points if p.concurrency not in bad)))
+        flagged += [
+            SuspectPoint(
+                sweep.run_id, sweep.build.label, p.concurrency, p.interactivity, bad[p.concurrency]
+            )
+            for p in sweep.points
+            if p.concurrency in bad
+        ]
+    return kept, flagged
