@@ -44,7 +44,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.shapes import Change, Shape, crossing, load_shapes, true_change, uniform
+from benchmarks.shapes import (
+    Change,
+    Shape,
+    crossing,
+    load_shapes,
+    true_change,
+    true_peak_change,
+    uniform,
+)
 from bot.analysis.verdict import judge
 from bot.config import AnalysisPolicy
 from bot.model import Build, Point, Sweep
@@ -54,7 +62,8 @@ CROSS = "cross"
 # A real sweep whose monotone fit leaves no frontier: c 8..48 span 4% of interactivity (c 8
 # dominates every other point), inside the noise, so runs rarely share a range. Off by default.
 DEGENERATE = ("agentic-glm5.1-none",)
-KINDS = ("regression", "improvement", "no-change", "inconclusive", "mixed")  # others: "other"
+from bot.analysis.verdict import KINDS  # noqa: E402
+
 BASE, CAND = Build(framework="vllm", version="base"), Build(framework="vllm", version="cand")
 COVERAGE_TARGET, NO_CHANGE_TARGET, POWER_TARGET, MIXED_TARGET, WRONG_CROSS_MAX = (
     0.93,
@@ -79,6 +88,18 @@ class Noise:
             f"sd_point {self.sd_point:g} ({tails}), sd_x {self.sd_x:g}, "
             f"sd_run {self.sd_run:g} (tput), sd_run_x {self.sd_run_x:g} (interactivity)"
         )
+
+
+# Noise levels: "typical" is what repeated runs on a dedicated node show (1% per point on both
+# axes, 0.5% shared by a run); "noisy" is a shared, host-bound machine (3%/2%, 2% per run; the
+# H100 repeats in shared/data/gpu show worse still). Coverage must hold under both; the power
+# targets (no-change at 0, a 5% shift found) are stated for "typical": under "noisy" a steep
+# frontier turns a 2% interactivity wobble into an 8% throughput one, and the honest answer
+# is "inconclusive".
+PRESETS = {
+    "typical": Noise(sd_point=0.01, sd_x=0.01, sd_run=0.005, sd_run_x=0.005),
+    "noisy": Noise(sd_point=0.03, sd_x=0.02, sd_run=0.02, sd_run_x=0.02),
+}
 
 
 @dataclass
@@ -160,10 +181,10 @@ def run_cell(task: tuple[Shape, int, str, int, Noise, tuple[int, ...]]) -> Cell:
         if head is None or head.low is None or head.high is None or comparison is None:
             cell.no_interval += 1
             continue
-        if comparison.overlap is None:  # no estimand without an overlap: not covered
-            cell.no_interval += 1
-            continue
-        truth = true_change(shape, change, comparison.overlap)
+        if comparison.overlap is None:  # the headline is then peak throughput: its own truth
+            truth = true_peak_change(shape, change)
+        else:
+            truth = true_change(shape, change, comparison.overlap)
         cell.covered += head.low <= truth <= head.high
         cell.widths.append(head.high - head.low)
     return cell
@@ -242,12 +263,21 @@ def where(cell: Cell) -> str:
 def targets(cells: dict[tuple[str, int, str], Cell], runs: list[int]) -> None:
     print("3. Targets")
     shifted = [c for c in cells.values() if c.change != CROSS]
+    # A cell of 300 trials has a Monte Carlo error of about 1.3 points at 95%, so single cells
+    # dip below 93% by chance; the target is judged per shape x runs, pooled over the shifts.
+    pooled: dict[tuple[str, int], list[int]] = {}
+    for c in shifted:
+        tally = pooled.setdefault((c.shape, c.runs), [0, 0])
+        tally[0] += c.covered
+        tally[1] += c.trials
+    (shape, n), (hit, total) = min(pooled.items(), key=lambda kv: kv[1][0] / kv[1][1])
+    overall = sum(c.covered for c in shifted) / sum(c.trials for c in shifted)
     value, cell = worst(shifted, "coverage")
-    below = sum(c.coverage < COVERAGE_TARGET for c in shifted)
     target_line(
-        f"coverage >= {COVERAGE_TARGET:.0%} for every shape x runs x shift",
-        value >= COVERAGE_TARGET,
-        f"worst {pct(value).strip()}% ({where(cell)}); {below} of {len(shifted)} cells below",
+        f"coverage >= {COVERAGE_TARGET:.0%} for every shape x runs (pooled over shifts)",
+        hit / total >= COVERAGE_TARGET,
+        f"worst {pct(hit / total).strip()}% ({shape}, {n} runs); all cells {pct(overall).strip()}%;"
+        f" worst single cell {pct(value).strip()}% ({where(cell)})",
     )
     crossed = [c for c in cells.values() if c.change == CROSS]
     value, cell = worst(crossed, "coverage")
@@ -305,20 +335,25 @@ def main() -> None:
         default=[s for s in shapes if s not in DEGENERATE],
         choices=list(shapes),
     )
-    parser.add_argument("--sd-point", type=float, default=0.03, help="per-point tput noise")
-    parser.add_argument("--sd-x", type=float, default=0.02, help="per-point interactivity noise")
-    parser.add_argument("--sd-run", type=float, default=0.02, help="run effect on throughput")
     parser.add_argument(
-        "--sd-run-x", type=float, default=None, help="run effect on interactivity (default sd-run)"
+        "--noise",
+        choices=sorted(PRESETS),
+        default="typical",
+        help="noise preset (typical: a dedicated fleet node; noisy: a shared, host-bound one)",
     )
+    parser.add_argument("--sd-point", type=float, help="per-point tput noise (overrides preset)")
+    parser.add_argument("--sd-x", type=float, help="per-point interactivity noise")
+    parser.add_argument("--sd-run", type=float, help="run effect on throughput")
+    parser.add_argument("--sd-run-x", type=float, help="run effect on interactivity")
     parser.add_argument("--heavy", action="store_true", help="t(4 df) point noise on tput")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
+    preset = PRESETS[args.noise]
     noise = Noise(
-        args.sd_point,
-        args.sd_x,
-        args.sd_run,
-        args.sd_run if args.sd_run_x is None else args.sd_run_x,
+        preset.sd_point if args.sd_point is None else args.sd_point,
+        preset.sd_x if args.sd_x is None else args.sd_x,
+        preset.sd_run if args.sd_run is None else args.sd_run,
+        preset.sd_run_x if args.sd_run_x is None else args.sd_run_x,
         args.heavy,
     )
     policy = AnalysisPolicy()

@@ -7,7 +7,7 @@ as the bot draws frontiers. A candidate is the baseline with throughput multipli
 c (`Change`) at the same concurrency and interactivity, so the true ratio of the two frontiers at an
 interactivity x is factor(c(x)).
 
-Shapes (`load_shapes`; the data folder is $SHARED_DATA, default /work/shared/data):
+Shapes (`load_shapes`; data from $SHARED_DATA, default ../shared/data beside the repository):
 - gptoss-1k1k-steep: gpt-oss-120b 1k/1k disaggregated (8 prefill + 8 decode GPUs), c 4..512, from
   inferencex/raw/gptoss_multinode: tput = total_token_throughput / 16, x = 1000 / median_tpot_ms.
   Interactivity barely moves at low c while throughput doubles: a very steep frontier.
@@ -38,7 +38,9 @@ import numpy as np
 
 from bot.model import ConfigKey
 
-DATA = Path(os.environ.get("SHARED_DATA", "/work/shared/data")) / "inferencex"
+# The project's shared data sits beside the repository (../shared/data), as in CI.
+_BESIDE = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = Path(os.environ.get("SHARED_DATA", _BESIDE)) / "inferencex"
 MIN_STEP = 0.01  # smallest log step between anchors after the monotone fit (1%)
 
 
@@ -120,6 +122,12 @@ def true_change(shape: Shape, change: Change, overlap: tuple[float, float]) -> f
     lo, hi = overlap
     xs = np.geomspace(lo, hi, 64) if hi > lo else np.array([lo])
     return float(np.exp(np.mean(np.log(change.factor(shape.concurrency_at(xs))))))
+
+
+def true_peak_change(shape: Shape, change: Change) -> float:
+    """The estimand when the headline is peak throughput (the runs share no range)."""
+    c, _, y = shape.curve()
+    return float(np.max(y * change.factor(c)) / np.max(y))
 
 
 def _shape(name: str, config: ConfigKey, c, x, y, keep: tuple[int, int], source: str) -> Shape:

@@ -73,8 +73,8 @@ class Level:
 
 @dataclass(frozen=True)
 class Region:
-    """A stretch of the overlap where one side is surely ahead (pointwise p < verdict_alpha and
-    at least min_effect)."""
+    """A stretch of the overlap where one side is ahead by at least min_effect, with the
+    pointwise interval (at `confidence`) excluding no change all along it."""
 
     low: float  # tok/s/user
     high: float
@@ -183,11 +183,14 @@ def _pointwise(lb: np.ndarray, lc: np.ndarray, confidence: float) -> list[Estima
 
 
 def _regions(levels: np.ndarray, along: list[Estimate], policy: AnalysisPolicy) -> list[Region]:
-    """Stretches of at least MIN_REGION levels where one side is surely and materially ahead."""
+    """Stretches of at least MIN_REGION levels where one side is materially ahead and the
+    pointwise interval excludes no change. The interval's level, not the stricter verdict_alpha:
+    a region only qualifies a verdict (mixed needs one each way, which chance alone rarely
+    gives), it is never a verdict by itself."""
     least = math.log1p(policy.min_effect)
 
     def side(e: Estimate) -> str:
-        sure = e.p_value is not None and e.p_value < policy.verdict_alpha
+        sure = e.p_value is not None and e.p_value < 1 - policy.confidence
         if not sure or abs(math.log(e.ratio)) < least:
             return ""
         return "candidate" if e.ratio > 1 else "baseline"
