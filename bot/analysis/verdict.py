@@ -98,8 +98,9 @@ def classify(estimate: Estimate, policy: AnalysisPolicy) -> str:
 
 
 def _sure(e: Estimate, policy: AnalysisPolicy) -> int:
-    """+1 / -1 when the estimate is a sure, material change up / down; 0 otherwise."""
-    if e.p_value is None or e.p_value >= policy.verdict_alpha:
+    """+1 / -1 when the estimate is a material change up / down whose interval excludes no
+    change; 0 otherwise. (The interval's level: this only qualifies a verdict as mixed.)"""
+    if e.p_value is None or e.p_value >= 1 - policy.confidence:
         return 0
     if abs(math.log(e.ratio)) < math.log1p(policy.min_effect):
         return 0
