@@ -52,6 +52,11 @@ class ConfigKey:
         return text
 
     @property
+    def lengths(self) -> str:
+        """'1024x1024', or 'trace' for trace replay (agentic), whose lengths vary by request."""
+        return "trace" if self.isl == 0 and self.osl == 0 else f"{self.isl}x{self.osl}"
+
+    @property
     def slug(self) -> str:
         """One line that names the configuration; `--config` patterns match against it."""
         return "/".join(
@@ -64,7 +69,7 @@ class ConfigKey:
                 f"{self.gpus}gpu",
                 f"spec-{self.spec_method}",
                 f"disagg-{str(self.disagg).lower()}",
-                f"{self.isl}x{self.osl}",
+                self.lengths,
                 self.scenario,
             ]
         )
@@ -173,6 +178,32 @@ class Sweep:
 
     def with_points(self, points: tuple[Point, ...]) -> Sweep:
         return replace(self, points=points)
+
+
+@dataclass(frozen=True)
+class JobStats:
+    """How many of a run's benchmark jobs on one hardware succeeded (InferenceX run_stats)."""
+
+    hardware: str
+    succeeded: int
+    total: int
+
+
+@dataclass(frozen=True)
+class Run:
+    """One CI run (a day's folder, a workflow run): when, its job health, copies, triage state."""
+
+    run_id: str
+    started_at: datetime | None = None
+    date_source: str = ""  # "metadata", "folder name", or "" when unknown
+    excluded: bool = False
+    exclude_reason: str = ""
+    jobs: tuple[JobStats, ...] = ()  # summed over the run's run_stats files, per hardware
+    copies: tuple[str, ...] = ()  # paths of files (or points) that repeated another run's bytes
+
+    @property
+    def failed_jobs(self) -> int:
+        return sum(j.total - j.succeeded for j in self.jobs)
 
 
 @dataclass(frozen=True)

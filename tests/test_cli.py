@@ -140,12 +140,22 @@ def test_history_over_stored_builds(paretobot, tmp_path):
         run = paretobot("ingest", folder, *GPTOSS, "--framework-version", f"v0.{i}.0")
         assert run.code == 0, run.err
     (h,) = paretobot("history", "--json").json()
-    assert [b["build"]["version"] for b in h["builds"]] == [f"v0.{i}.0" for i in range(12)]
+    assert h["by"] == "build"
+    assert [b["build"]["version"] for b in h["series"]] == [f"v0.{i}.0" for i in range(12)]
+    assert all(b["runs"] == 1 and b["low"] is None for b in h["series"])  # one run: no interval
     (cp,) = h["change_points"]
     assert cp["index"] == 6 and cp["label"] == "vllm v0.6.0"
     assert cp["change"] == pytest.approx(0.08, abs=0.01)
     text = paretobot("history").out
-    assert "+8" in text and "at vllm v0.6.0 (build 6" in text
+    assert "+8" in text and "at vllm v0.6.0 (#6" in text
+    # the series it tested is printed, one row per build, with its value
+    rows = [line.split() for line in text.splitlines() if line.strip().startswith(("0 ", "11 "))]
+    assert [r[0] for r in rows] == ["0", "11"]
+    first = h["series"][0]["value"]
+    assert float(rows[0][-3].replace(",", "")) == pytest.approx(first, rel=0.005)
+    (by_date,) = paretobot("history", "--by", "date", "--json").json()
+    assert by_date["by"] == "date" and len(by_date["series"]) == 12
+    assert [v["at"][:10] for v in by_date["series"]] == [f"2026-01-{d:02d}" for d in range(1, 13)]
 
 
 def test_demo_runs_the_loop_on_the_bundled_examples(capsys):
@@ -153,7 +163,7 @@ def test_demo_runs_the_loop_on_the_bundled_examples(capsys):
 
     assert cli.main(["demo"]) == 0
     text = capsys.readouterr().out
-    assert "stored 13 file(s) (31 points), 0 already stored, 0 quarantined" in text
+    assert "stored 13 file(s) (31 points), 0 already stored, 0 copies, 0 quarantined" in text
     assert "kimik2.5/int4/mi355x/vllm/tp8-ep1-dpafalse/8gpu" in text
     # the same build run twice on a noisy shared CPU: whatever the numbers, no change is claimed
     verdict = next(line for line in text.splitlines() if line.startswith("### "))

@@ -66,12 +66,6 @@ def bad_files(tmp_path):
         )
     )
     cases.append(
-        (
-            edited(tmp_path, "no_precision.json", GOOD_AGG, lambda d: d.pop("precision")),
-            "missing required field 'precision'",
-        )
-    )
-    cases.append(
         (edited(tmp_path, "zero_tp.json", GOOD_AGG, lambda d: d.update(tp=0)), "'tp' is zero")
     )
     cases.append(

@@ -81,10 +81,12 @@ def test_agg_bmk_splits_offload_variants_into_two_configurations():
     lmcache_sweep = by_scenario["agentic-coding+offload-lmcache"]
     stored = [(p.concurrency, p.tput_per_gpu) for p in lmcache_sweep.points]
     assert stored == lmcache
-    # no median TPOT in this schema: interactivity is the file's own mean_intvty
+    # no median TPOT in this schema: 1000 / mean TPOT (seconds in the file), not the file's mean
+    # of per-request ratios
     entry = next(e for e in doc if e["offloading"] == "none" and e["conc"] == 8)
     point = next(p for p in by_scenario["agentic-coding"].points if p.concurrency == 8)
-    assert point.interactivity == entry["mean_intvty"]
+    assert point.interactivity == pytest.approx(1 / entry["mean_tpot"], rel=1e-12)
+    assert point.interactivity_source == "mean_tpot"
     assert all(s.run_id == "kimik2.5-fp4-mi355x-vllm-0603" for s in parsed.sweeps)
 
 
@@ -114,7 +116,11 @@ def test_agentic_early_schema(path):
 
 
 def test_vllm_bench_serve_needs_metadata_then_matches_hand_values():
-    with pytest.raises(IngestError, match="hardware unknown"):
+    # every missing fact in one message
+    with pytest.raises(
+        IngestError,
+        match="hardware, framework, precision, isl, GPU count and framework version unknown",
+    ):
         parse_file(VLLM_CPU)
     meta = Metadata(hardware="cpu", tp=1, precision="bf16", framework="vllm", isl=128)
     parsed = parse_file(VLLM_CPU, meta.model_copy(update={"framework_version": "0.32.0"}))

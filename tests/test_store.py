@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -29,8 +30,8 @@ def test_schema_version_is_recorded_and_checked(db_url):
 
 def test_same_bytes_are_stored_once(engine):
     parsed = parse_file(AGENTIC / "kimik2.5-fp4-mi355x-vllm-0603" / "agg_bmk.json")
-    assert store.add_file(engine, parsed) is True
-    assert store.add_file(engine, parsed) is False
+    assert store.add_file(engine, parsed).status == "stored"
+    assert store.add_file(engine, parsed).status == "duplicate"
     assert store.count_rows(engine) == {"files": 1, "sweeps": 2, "points": 20}
 
 
@@ -49,10 +50,12 @@ def test_round_trip_keeps_every_field(engine):
 def test_a_point_is_never_replaced(engine, tmp_path):
     path = RAW / "concurrency_4_req_rate_inf_gpus_16_ctx_8_gen_8.json"
     store.add_file(engine, parse_file(path, GPTOSS))
-    # the same concurrency of the same run again, from different bytes
+    # the same concurrency of the same run again, other numbers
     copy = tmp_path / "gptoss_multinode" / path.name
     copy.parent.mkdir()
-    copy.write_text(path.read_text() + "\n")
+    doc = json.loads(path.read_text())
+    doc["total_token_throughput"] *= 1.01
+    copy.write_text(json.dumps(doc))
     with pytest.raises(store.StoreError, match="already has concurrency 4"):
         store.add_file(engine, parse_file(copy, GPTOSS))
     assert store.count_rows(engine) == {"files": 1, "sweeps": 1, "points": 1}

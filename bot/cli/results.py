@@ -18,7 +18,7 @@ from bot.analysis.history import BY_BUILD, History, history
 from bot.analysis.verdict import Verdict, judge
 from bot.cli.common import EXAMPLES, CliError, err, out, print_json
 from bot.config import load_policy, load_prices
-from bot.ingest import IngestError, Metadata, find_result_files, parse_file
+from bot.ingest import IngestError, Metadata, ParsedFile, parse_file, result_files
 from bot.model import Frontier
 from bot.series import SeriesError, read_series
 
@@ -64,47 +64,142 @@ def _metadata(args: argparse.Namespace) -> Metadata:
 def cmd_ingest(args: argparse.Namespace) -> int:
     options = _metadata(args)
     engine = store.open_store(args.db)
-    files, missing = find_result_files(Path(p) for p in args.paths)
+    files, missing = result_files(Path(p) for p in args.paths)
     results = [{"path": str(p), "status": "error", "reason": why} for p, why in missing]
     for path, why in missing:
         err.print(f"error  {path}: {why}", markup=False)
-    for path in files:
-        results.append(_ingest_one(engine, path, options, quiet=args.json))
-    counts = {s: sum(r["status"] == s for r in results) for s in ("stored", "duplicate", "error")}
+    runs: dict[str, dict[str, Any]] = {}  # run id -> where it came from, said once per run
+    for path, root in files:
+        results.append(_ingest_one(engine, path, options, root, runs, quiet=args.json))
+    states = ("stored", "duplicate", "copy", "error")
+    counts = {s: sum(r["status"] == s for r in results) for s in states}
     points = sum(r.get("points", 0) for r in results if r["status"] == "stored")
+    version_files = sum(bool(r.get("version_given")) for r in results)
     if args.json:
-        print_json({"files": results, "summary": counts | {"points": points}})
-    else:
+        summary = counts | {"points": points, "version_given_to": version_files}
+        print_json({"files": results, "runs": list(runs.values()), "summary": summary})
+        return 1 if counts["error"] else 0
+    for run in runs.values():
+        folders = ", ".join(run["folders"])
+        out.print(f"run {run['run_id']}: {folders}", markup=False)
+    if options.framework_version and not args.json:
         out.print(
-            f"stored {counts['stored']} file(s) ({points} points), {counts['duplicate']} already "
-            f"stored, {counts['error']} quarantined",
+            f"--framework-version {options.framework_version} applied to {version_files} "
+            "file(s) that state no image tag (a file's own image tag is its version)",
             markup=False,
         )
+    out.print(
+        f"stored {counts['stored']} file(s) ({points} points), {counts['duplicate']} already "
+        f"stored, {counts['copy']} copies, {counts['error']} quarantined",
+        markup=False,
+    )
     return 1 if counts["error"] else 0
 
 
-def _ingest_one(engine: Any, path: Path, options: Metadata, *, quiet: bool) -> dict[str, Any]:
+def _note_run(runs: dict[str, dict[str, Any]], parsed: ParsedFile, path: Path) -> None:
+    run = parsed.run
+    entry = runs.setdefault(
+        parsed.run_id,
+        {
+            "run_id": parsed.run_id,
+            "started_at": run.started_at.date().isoformat() if run and run.started_at else None,
+            "date_source": run.date_source if run else "",
+            "folders": [],
+            "excluded": "",
+        },
+    )
+    if run is None or run.folder is None:
+        where = "given by metadata"
+    else:
+        inner = (
+            path.parent.relative_to(run.folder.parent)
+            if path.is_relative_to(run.folder.parent)
+            else path.parent
+        )
+        where = str(inner)
+    if where not in entry["folders"]:
+        entry["folders"].append(where)
+
+
+def _ingest_one(
+    engine: Any,
+    path: Path,
+    options: Metadata,
+    root: Path | None,
+    runs: dict[str, dict[str, Any]],
+    *,
+    quiet: bool,
+) -> dict[str, Any]:
     digest = None
     try:
-        parsed = parse_file(path, options)
+        parsed = parse_file(path, options, root)
         digest = parsed.sha256
-        stored = store.add_file(engine, parsed)
+        added = store.add_file(engine, parsed)
     except (IngestError, store.StoreError) as exc:
         store.quarantine(engine, str(path), digest, str(exc))
         err.print(f"error  {path}: {exc}", markup=False)
         return {"path": str(path), "status": "error", "reason": str(exc)}
-    status = "stored" if stored else "duplicate"
-    if not quiet:
-        detail = f"{parsed.format}, {parsed.n_points} points" if stored else "already stored"
+    _note_run(runs, parsed, path)
+    status = added.status
+    row: dict[str, Any] = {
+        "path": str(path), "status": status, "format": parsed.format, "run_id": parsed.run_id,
+        "points": parsed.n_points - len(added.point_copies) if status == "stored" else 0,
+        "version_given": parsed.version_given and status == "stored",
+        "failed_concurrencies": [
+            {"config": f.config.slug, "concurrency": f.concurrency, "reason": f.message}
+            for f in parsed.failed_points
+        ],
+        "copy_of": added.copy_of or None,
+        "point_copies": [
+            {"config": c.config, "concurrency": c.concurrency, "of": c.of_path, "run": c.of_run_id}
+            for c in added.point_copies
+        ],
+    }  # fmt: skip
+    if added.excluded_now:
+        runs[parsed.run_id]["excluded"] = parsed.faulty
+    if quiet:
+        return row
+    if status == "copy":
+        err.print(
+            f"copy   {path}: same bytes as {added.copy_of} (run {added.copy_run}); "
+            "not counted as a new repeat"
+            if not added.point_copies
+            else f"copy   {path}: all {len(added.point_copies)} points are the same as stored "
+            f"points of {added.copy_of} (run {added.copy_run}); not counted as a new repeat",
+            markup=False,
+        )
+    else:
+        detail = (
+            f"{parsed.format}, {row['points']} points" if status == "stored" else "already stored"
+        )
         out.print(f"{status:<9} {path} ({detail})", markup=False)
-    for stat in parsed.run_stats:
-        if stat.succeeded < stat.total and not quiet:
+        if status == "stored" and added.point_copies:
+            concs = ", ".join(str(c.concurrency) for c in added.point_copies)
+            err.print(
+                f"copy   {path}: points at concurrency {concs} repeat stored points of "
+                f"{added.point_copies[0].of_path}; not stored again",
+                markup=False,
+            )
+    for down in parsed.failed_points if status == "stored" else ():
+        err.print(
+            f"warning {path}: concurrency {down.concurrency} of {down.config.slug} failed "
+            f"({down.cause}: {down.message})",
+            markup=False,
+        )
+    if added.excluded_now:
+        err.print(
+            f"excluded run {parsed.run_id}: {parsed.faulty}; include it with "
+            f"`paretobot runs include {parsed.run_id}`",
+            markup=False,
+        )
+    for stat in parsed.run_stats if status == "stored" else ():
+        if stat.succeeded < stat.total:
             err.print(
                 f"warning {path}: {stat.total - stat.succeeded} of {stat.total} jobs on "
                 f"{stat.hardware} failed in run '{parsed.run_id}'",
                 markup=False,
             )
-    return {"path": str(path), "status": status, "format": parsed.format, "points": parsed.n_points}
+    return row
 
 
 def cmd_quarantine(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.config.ingest import ingest_hints
 from bot.ingest import inferencex, sglang, vllm
 from bot.ingest.failure import Failure, is_failure, parse_failure
 from bot.ingest.fields import IngestError
@@ -20,9 +21,19 @@ from bot.ingest.identity import Identity, identify
 from bot.ingest.inferencex import RunStat
 from bot.ingest.metadata import Metadata, is_sidecar, metadata_for
 from bot.ingest.reading import Reading
-from bot.model import SWEEP_FAILED, Sweep
+from bot.ingest.runs import RunFolder, resolve_run
+from bot.model import SWEEP_FAILED, Build, ConfigKey, Sweep
 
-__all__ = ["IngestError", "Metadata", "ParsedFile", "RunStat", "find_result_files", "parse_file"]
+__all__ = [
+    "FailedPoint",
+    "IngestError",
+    "Metadata",
+    "ParsedFile",
+    "RunStat",
+    "find_result_files",
+    "parse_file",
+    "result_files",
+]
 
 RESULT_SUFFIXES = (".json", ".jsonl")
 MAX_FILE_BYTES = 512 * 1024 * 1024  # a result file beyond this is not a benchmark result
@@ -37,6 +48,22 @@ PARSERS: dict[str, Parser] = {
 }
 RUN_STATS = "inferencex-run-stats"
 FAILURE = "paretobot-failure"
+# A concurrency the client could not measure: the cause in bot/runner/failure.py's vocabulary
+# ("more than 5% of a point's requests failed, or the client could not produce a result").
+FAILED_ENTRY_CAUSE = "client-errors"
+
+
+@dataclass(frozen=True)
+class FailedPoint:
+    """One concurrency of a sweep that measured nothing, and why: data, not an error."""
+
+    config: ConfigKey
+    build: Build
+    run_id: str
+    repeat: int
+    concurrency: int
+    cause: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -48,15 +75,30 @@ class ParsedFile:
     run_stats: tuple[RunStat, ...] = ()
     run_id: str = ""
     failure: Failure | None = None
+    run: RunFolder | None = None  # where the run id and date came from
+    failed_points: tuple[FailedPoint, ...] = ()
+    version_given: bool = False  # a version from options or a sidecar was used (no image tag)
+    faulty: str = ""  # why the run's folder name marks it faulty, or ""
 
     @property
     def n_points(self) -> int:
         return sum(len(s.points) for s in self.sweeps)
 
+    @property
+    def identity(self) -> str:
+        """What, besides its bytes, makes this file itself: a runner's failure.json says nothing
+        of its own configuration, so two identical ones of two configurations are two facts."""
+        if self.failure is None:
+            return ""
+        return "; ".join(f"{s.config.slug} {s.build.label} repeat {s.repeat}" for s in self.sweeps)
 
-def find_result_files(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Files to ingest under `paths` (folders walked in sorted order), and paths that hold none."""
-    files: list[Path] = []
+
+def result_files(
+    paths: Iterable[Path],
+) -> tuple[list[tuple[Path, Path | None]], list[tuple[Path, str]]]:
+    """(file, the folder argument it was found under, or None for a file argument) for each file
+    to ingest (folders walked in sorted order), and the paths that hold none."""
+    files: list[tuple[Path, Path | None]] = []
     problems: list[tuple[Path, str]] = []
     for path in paths:
         if path.is_dir():
@@ -67,12 +109,18 @@ def find_result_files(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Pat
             )
             if not found:
                 problems.append((path, "folder holds no .json or .jsonl result files"))
-            files.extend(found)
+            files.extend((p, path) for p in found)
         elif path.is_file():
-            files.append(path)
+            files.append((path, None))
         else:
             problems.append((path, "no such file or folder"))
     return files, problems
+
+
+def find_result_files(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Files to ingest under `paths` (folders walked in sorted order), and paths that hold none."""
+    files, problems = result_files(paths)
+    return [f for f, _ in files], problems
 
 
 def _load(data: bytes) -> Any:
@@ -97,22 +145,40 @@ def _load(data: bytes) -> Any:
     return docs
 
 
+def _is_agg(doc: dict) -> bool:
+    """An InferenceX agg entry, also one whose client failed (no tput_per_gpu then)."""
+    return "hw" in doc and any(k in doc for k in ("tput_per_gpu", "conc", "users"))
+
+
+def _record_kind(doc: Any) -> str:
+    """What one record of a list is, in words for an error message."""
+    if not isinstance(doc, dict):
+        return f"a {type(doc).__name__}"
+    try:
+        return detect_format(doc)
+    except IngestError:
+        keys = sorted(str(k) for k in doc)
+        more = f" and {len(keys) - 6} more" if len(keys) > 6 else ""
+        return f"with keys {', '.join(keys[:6])}{more}" if keys else "an empty object"
+
+
 def detect_format(doc: Any) -> str:
     """The format of a loaded document, judged by its fields (never by file name)."""
     if isinstance(doc, list):
         if not doc:
             raise IngestError("file holds an empty list")
-        formats = {detect_format(d) if isinstance(d, dict) else "?" for d in doc}
-        if formats == {"inferencex-agg"}:
+        kinds = [_record_kind(d) for d in doc]
+        if set(kinds) == {"inferencex-agg"}:
             return "inferencex-agg-bmk"
-        if formats == {"sglang-bench-serving"}:
+        if set(kinds) == {"sglang-bench-serving"}:
             return "sglang-bench-serving"
-        raise IngestError(f"unknown format: a list of {', '.join(sorted(formats))} records")
+        counts = ", ".join(f"{kinds.count(k)} {k}" for k in dict.fromkeys(kinds))
+        raise IngestError(f"unknown format: a list of {len(doc)} records: {counts}")
     if not isinstance(doc, dict):
         raise IngestError(f"unknown format: top level is a {type(doc).__name__}")
     if is_failure(doc):
         return FAILURE
-    if "hw" in doc and "tput_per_gpu" in doc:
+    if _is_agg(doc):
         return "inferencex-agg"
     if doc and all(isinstance(v, dict) and "n_success" in v for v in doc.values()):
         return RUN_STATS
@@ -125,20 +191,36 @@ def detect_format(doc: Any) -> str:
     )
 
 
-def _sweeps(readings: list[Reading], given: Metadata, default_run: str) -> tuple[Sweep, ...]:
+@dataclass(frozen=True)
+class _Grouped:
+    sweeps: tuple[Sweep, ...]
+    failed: tuple[FailedPoint, ...]
+    version_given: bool
+
+
+def _sweeps(readings: list[Reading], given: Metadata, run: RunFolder) -> _Grouped:
     grouped: dict[tuple, list] = defaultdict(list)
+    failed: dict[tuple, list[FailedPoint]] = defaultdict(list)
     identities: dict[Metadata, Identity] = {}  # a run's points mostly state the same facts
     for reading in readings:
         who = identities.get(reading.stated)
         if who is None:
-            who = identities[reading.stated] = identify(reading.stated, given, default_run)
+            who = identities[reading.stated] = identify(reading.stated, given, run.run_id)
+        key = (who.config, who.build, who.run_id, who.repeat)
+        grouped.setdefault(key, [])
         point = reading.point
+        if reading.failure is not None:
+            failed[key].append(
+                FailedPoint(*key, point.concurrency, FAILED_ENTRY_CAUSE, reading.failure)
+            )
+            continue
         if reading.throughput is not None:
             point = reading.throughput.per_gpu(point, who.config)
-        grouped[(who.config, who.build, who.run_id, who.repeat)].append(point)
+        grouped[key].append(point)
     sweeps = []
     for (config, build, run_id, repeat), points in grouped.items():
-        seen = [p.concurrency for p in points]
+        down = failed[(config, build, run_id, repeat)]
+        seen = [p.concurrency for p in points] + [f.concurrency for f in down]
         dupes = sorted({c for c in seen if seen.count(c) > 1})
         if dupes:
             raise IngestError(
@@ -147,13 +229,34 @@ def _sweeps(readings: list[Reading], given: Metadata, default_run: str) -> tuple
             )
         points.sort(key=lambda p: p.concurrency)
         sweeps.append(
-            Sweep(config, build, run_id, tuple(points), repeat, started_at=given.started_at)
-        )
-    return tuple(sweeps)
+            Sweep(
+                config, build, run_id, tuple(points), repeat,
+                status=SWEEP_FAILED if not points else "ok",
+                cause=FAILED_ENTRY_CAUSE if down else "",
+                started_at=run.started_at,
+                failed_at=tuple(sorted(f.concurrency for f in down)),
+            )
+        )  # fmt: skip
+    return _Grouped(
+        tuple(sweeps),
+        tuple(f for fs in failed.values() for f in fs),
+        any(w.version_source == "metadata" for w in identities.values()),
+    )
 
 
-def parse_file(path: Path, options: Metadata | None = None) -> ParsedFile:
-    """Parse one result file completely, or raise IngestError saying why."""
+def _hints(readings: list[Reading], stats: tuple[RunStat, ...]) -> tuple[set[str], set[str]]:
+    """Hardware and names (framework, model) the file states: a folder holding them is named
+    after the configuration, not the run."""
+    hardware = {r.stated.hardware for r in readings if r.stated.hardware}
+    hardware |= {s.hardware for s in stats if s.total}
+    names = {r.stated.framework for r in readings if r.stated.framework}
+    names |= {r.stated.model for r in readings if r.stated.model}
+    return {str(h) for h in hardware}, {str(n) for n in names}
+
+
+def parse_file(path: Path, options: Metadata | None = None, root: Path | None = None) -> ParsedFile:
+    """Parse one result file completely, or raise IngestError saying why. `root`: the folder the
+    user named, above which the run folder is never looked for."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -165,18 +268,35 @@ def parse_file(path: Path, options: Metadata | None = None) -> ParsedFile:
     doc = _load(data)
     fmt = detect_format(doc)
     given = metadata_for(path, options or Metadata())
-    run_id = given.run_id or path.parent.name or "run"
+    readings: list[Reading] = []
+    stats: tuple[RunStat, ...] = ()
     if fmt == RUN_STATS:
         stats = tuple(inferencex.parse_run_stats(doc, path))
-        return ParsedFile(path, digest, fmt, (), stats, run_id)
+    elif fmt != FAILURE:
+        readings = PARSERS[fmt](doc, path)
+    hardware, names = _hints(readings, stats)
+    run = resolve_run(
+        path, root, given_run=given.run_id, given_start=given.started_at,
+        hardware=hardware, names=names,
+    )  # fmt: skip
+    hints = ingest_hints()
+    faulty = ""
+    if run.folder is not None and hints.faulty(run.folder.name):
+        faulty = f"folder name marks it faulty ({run.folder.name})"
+    common = {"run_id": run.run_id, "run": run, "faulty": faulty}
+    if fmt == RUN_STATS:
+        return ParsedFile(path, digest, fmt, (), stats, **common)
     if fmt == FAILURE:
         failure = parse_failure(doc)
-        who = identify(Metadata(), given, run_id)
+        who = identify(Metadata(), given, run.run_id)
         failed_at = () if failure.concurrency is None else (failure.concurrency,)
         sweep = Sweep(
             who.config, who.build, who.run_id, (), who.repeat, status=SWEEP_FAILED,
-            cause=failure.cause, started_at=given.started_at, failed_at=failed_at,
+            cause=failure.cause, started_at=run.started_at, failed_at=failed_at,
         )  # fmt: skip
-        return ParsedFile(path, digest, fmt, (sweep,), run_id=run_id, failure=failure)
-    readings = PARSERS[fmt](doc, path)
-    return ParsedFile(path, digest, fmt, _sweeps(readings, given, run_id), run_id=run_id)
+        return ParsedFile(path, digest, fmt, (sweep,), failure=failure, **common)
+    grouped = _sweeps(readings, given, run)
+    return ParsedFile(
+        path, digest, fmt, grouped.sweeps, failed_points=grouped.failed,
+        version_given=grouped.version_given, **common,
+    )  # fmt: skip

@@ -8,14 +8,24 @@ schema, no TPOT: interactivity then comes from the file's own figure or the medi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from bot.config.ingest import ingest_hints
 from bot.ingest import fields as f
+from bot.ingest.infer import precision_from_model
 from bot.ingest.metadata import parse_metadata
 from bot.ingest.reading import Reading, latencies_ms
 from bot.model import Point
+
+
+@dataclass(frozen=True)
+class Interactivity:
+    value: float
+    source: str  # one of bot.model.INTERACTIVITY_SOURCES
+    suspect: str | None
+
 
 _LATENCIES = {
     f"{stat}_{metric}_ms": f"{stat}_{metric}"
@@ -33,21 +43,39 @@ class RunStat:
     total: int
 
 
-def _interactivity(doc: Mapping[str, Any], lat: Mapping[str, float | None]) -> float:
-    if lat["median_tpot_ms"] is not None:
-        return f.interactivity(lat["median_tpot_ms"])
+def _interactivity(doc: Mapping[str, Any], lat: Mapping[str, float | None]) -> Interactivity:
+    """InferenceX's 1000 / median TPOT where the file has it; else the best figure it has, never a
+    mean of per-request ratios while a TPOT exists (docs/formats.md#interactivity)."""
+    for field, source in (
+        ("median_tpot_ms", "median_tpot"),
+        ("mean_tpot_ms", "mean_tpot"),
+        ("median_itl_ms", "median_itl"),
+    ):
+        if lat[field]:
+            return Interactivity(1000.0 / lat[field], source, _suspect(doc))
     for key in ("median_intvty", "mean_intvty"):
         value = f.number(doc, key)
         if value:
-            return value
-    if lat["median_itl_ms"]:
-        return 1000.0 / lat["median_itl_ms"]
-    raise f.IngestError("no median_tpot, median_intvty or median_itl: interactivity is unknown")
+            return Interactivity(value, "file_intvty", _suspect(doc))
+    raise f.IngestError(
+        "no median_tpot, mean_tpot, median_itl or interactivity figure: interactivity is unknown"
+    )
+
+
+def _suspect(doc: Mapping[str, Any]) -> str | None:
+    """A mean above the file's own 90th percentile: a few requests with huge ratios dominate."""
+    mean, p90 = f.number(doc, "mean_intvty"), f.number(doc, "p90_intvty")
+    if mean is not None and p90 is not None and mean > p90:
+        return (
+            f"the file's mean interactivity {mean:.4g} exceeds its own p90 {p90:.4g} tok/s/user: "
+            "per-request figures are heavy-tailed"
+        )
+    return None
 
 
 def _scenario(doc: Mapping[str, Any]) -> str:
     scenario = f.text(doc, "scenario_type") or "fixed-seq-len"
-    offload = f.text(doc, "offloading") or f.text(doc, "offload_mode")
+    offload = _offload(doc)
     if offload and offload.lower() not in {"none", "off", "false"}:
         scenario += f"+offload-{offload.lower()}"
     return scenario
@@ -60,9 +88,10 @@ def _stated(doc: Mapping[str, Any]) -> dict:
     agentic = f.text(doc, "scenario_type") is not None
     stated = {
         "hardware": f.text(doc, "hw", required=True),
-        "framework": f.text(doc, "framework", required=True),
-        "model": f.text(doc, "infmax_model_prefix") or f.text(doc, "model", required=True),
-        "precision": f.text(doc, "precision", required=True),
+        # empty strings (older CI files) are facts the file does not state: metadata may fill them
+        "framework": f.text(doc, "framework"),
+        "model": f.text(doc, "infmax_model_prefix") or f.text(doc, "model"),
+        "precision": f.text(doc, "precision") or precision_from_model(f.text(doc, "model")),
         "spec_method": f.text(doc, "spec_decoding") or "none",
         "image": image,
         "isl": 0 if agentic and "isl" not in doc else f.count(doc, "isl", required=True),
@@ -89,33 +118,52 @@ def _stated(doc: Mapping[str, Any]) -> dict:
     return stated
 
 
+def _failure(doc: Mapping[str, Any]) -> str | None:
+    """Why an entry measured nothing (the client ran no request, or left no results), or None."""
+    if f.count(doc, "num_requests_total") == 0:
+        return "num_requests_total is 0: no request ran"
+    if doc.get("tput_per_gpu") is None:
+        return "no tput_per_gpu: the client produced no throughput"
+    figures = [f"{s}_{m}" for s in ("median", "mean") for m in ("tpot", "itl", "intvty")]
+    if all(doc.get(key) is None for key in figures):
+        return "no latencies: the client produced no TPOT, ITL or interactivity"
+    return None
+
+
 def _reading(doc: Any) -> Reading:
     if not isinstance(doc, dict):
         raise f.IngestError(f"expected a JSON object, found {type(doc).__name__}")
     concurrency = f.count(doc, "conc") if "conc" in doc else f.count(doc, "users")
     if not concurrency:
         raise f.IngestError("missing required field 'conc' (or 'users')")
+    stated = parse_metadata(_stated(doc), "the file")
+    failure = _failure(doc)
+    if failure is not None:
+        return Reading(stated, Point(concurrency, 0.0, 0.0), failure=failure)
     lat = latencies_ms(doc, _LATENCIES, scale=1000.0)
     succeeded = f.count(doc, "num_requests_successful")
     total = f.count(doc, "num_requests_total")
     if succeeded is not None and total is not None and succeeded > total:
         raise f.IngestError("num_requests_successful exceeds num_requests_total")
+    intvty = _interactivity(doc, lat)
     point = Point(
         concurrency=concurrency,
         tput_per_gpu=f.positive(doc, "tput_per_gpu"),
-        interactivity=_interactivity(doc, lat),
+        interactivity=intvty.value,
         output_tput_per_gpu=f.number(doc, "output_tput_per_gpu"),
         input_tput_per_gpu=f.number(doc, "input_tput_per_gpu"),
         completed=succeeded,
         failed=None if succeeded is None or total is None else total - succeeded,
         duration_s=f.number(doc, "duration_seconds"),
+        interactivity_source=intvty.source,
+        suspect=intvty.suspect,
         **lat,
     )
-    return Reading(parse_metadata(_stated(doc), "the file"), point)
+    return Reading(stated, point)
 
 
 def parse_agg(doc: Any, path: Path) -> list[Reading]:
-    return [_reading(doc)]
+    return _framework_from_offload([doc], [_reading(doc)])
 
 
 def parse_agg_bmk(docs: Any, path: Path) -> list[Reading]:
@@ -125,7 +173,26 @@ def parse_agg_bmk(docs: Any, path: Path) -> list[Reading]:
             readings.append(_reading(doc))
         except f.IngestError as exc:
             raise f.IngestError(f"{exc} (entry {i})") from None
-    return readings
+    return _framework_from_offload(docs, readings)
+
+
+def _framework_from_offload(docs: list[Any], readings: list[Reading]) -> list[Reading]:
+    """A file that states no framework but runs an offload mode only one framework has (SGLang's
+    HiCache) was served by that framework: every entry of the file ran on the same server image."""
+    if any(r.stated.framework for r in readings):
+        return readings
+    hints = ingest_hints()
+    named = {hints.framework_for_offload(_offload(d)) for d in docs} - {None}
+    if len(named) != 1:
+        return readings
+    framework = named.pop()
+    return [
+        replace(r, stated=r.stated.model_copy(update={"framework": framework})) for r in readings
+    ]
+
+
+def _offload(doc: Mapping[str, Any]) -> str | None:
+    return f.text(doc, "offloading") or f.text(doc, "offload_mode")
 
 
 def parse_run_stats(doc: Any, path: Path) -> list[RunStat]:

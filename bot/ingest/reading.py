@@ -36,6 +36,9 @@ class Reading:
     stated: Metadata  # what the file itself says about configuration and build
     point: Point  # per-GPU throughput already set when the file states it
     throughput: Throughput | None = None  # set when the file gives totals instead
+    # Why this concurrency measured nothing (the point then holds only its concurrency): a failed
+    # concurrency of the sweep, stored as data beside the other points.
+    failure: str | None = None
 
 
 def latencies_ms(doc: Mapping[str, Any], names: Mapping[str, str], scale: float = 1.0) -> dict:

@@ -44,6 +44,7 @@ def _reading(doc: Mapping[str, Any], line: int) -> Reading:
             concurrency=concurrency,
             tput_per_gpu=0.0,
             interactivity=f.interactivity(latencies["median_tpot_ms"]),
+            interactivity_source="median_tpot",
             request_throughput=f.number(doc, "request_throughput"),
             completed=completed,
             duration_s=f.number(doc, "duration"),

@@ -58,6 +58,7 @@ def point_from_vllm(doc: Mapping[str, Any]) -> tuple[Point, Throughput]:
         concurrency=concurrency,
         tput_per_gpu=0.0,  # set once the GPU count is known
         interactivity=f.interactivity(latencies["median_tpot_ms"]),
+        interactivity_source="median_tpot",
         request_throughput=f.number(doc, "request_throughput"),
         completed=completed,
         failed=failed,

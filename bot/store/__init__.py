@@ -18,7 +18,19 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bot.ingest import ParsedFile
-from bot.model import SWEEP_FAILED, Build, ConfigKey, Point, Sweep, as_utc, utc_now
+from bot.model import SWEEP_FAILED, SWEEP_OK, Build, ConfigKey, Point, Sweep, as_utc, utc_now
+from bot.store.errors import StoreError
+from bot.store.migrate import MIGRATIONS
+from bot.store.runs import (
+    Added,
+    PointCopy,
+    ensure_run,
+    exclude_run,
+    include_run,
+    load_runs,
+    point_copies,
+    record_copy,
+)
 from bot.store.schema import (
     DEFAULT_URL,
     SCHEMA_VERSION,
@@ -32,12 +44,9 @@ from bot.store.schema import (
     points_table,
     quarantine_table,
     run_stats_table,
+    runs_table,
     sweeps_table,
 )
-
-
-class StoreError(RuntimeError):
-    """The database cannot be used as asked (wrong schema version, a conflicting point...)."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +62,8 @@ def database_url(url: str | None = None) -> str:
 
 
 def open_store(url: str | None = None) -> Engine:
-    """Connect, create the schema on first use, and refuse a database of another schema version."""
+    """Connect, create the schema on first use, migrate an older schema in place, and refuse a
+    database of a newer (or unknown) schema version."""
     engine = sa.create_engine(database_url(url))
     metadata.create_all(engine)
     with engine.begin() as conn:
@@ -64,10 +74,20 @@ def open_store(url: str | None = None) -> Engine:
             conn.execute(
                 meta_table.insert().values(key="schema_version", value=str(SCHEMA_VERSION))
             )
-        elif int(found) != SCHEMA_VERSION:
+            return engine
+        version = int(found)
+        if version > SCHEMA_VERSION or (version not in MIGRATIONS and version != SCHEMA_VERSION):
             raise StoreError(
                 f"database schema version {found}; this paretobot reads version {SCHEMA_VERSION}"
             )
+        while version < SCHEMA_VERSION:
+            MIGRATIONS[version](conn)
+            version += 1
+        conn.execute(
+            meta_table.update()
+            .where(meta_table.c.key == "schema_version")
+            .values(value=str(SCHEMA_VERSION))
+        )
     return engine
 
 
@@ -125,23 +145,46 @@ def _refuse_replacing(conn: Connection, sweep_id: int, sweep: Sweep) -> None:
             )
 
 
-def add_file(engine: Engine, parsed: ParsedFile) -> bool:
-    """Store a parsed file in one transaction. False if these exact bytes were stored before."""
+def _stored_file(conn: Connection, parsed: ParsedFile) -> Any:
+    f = files_table
+    return conn.execute(
+        sa.select(f.c.id, f.c.path, f.c.run_id).where(
+            f.c.sha256 == parsed.sha256, f.c.identity == parsed.identity
+        )
+    ).first()
+
+
+def add_file(engine: Engine, parsed: ParsedFile) -> Added:
+    """Store a parsed file in one transaction. The same bytes stored before under the same run
+    are a duplicate; under another run, a copy (recorded, never counted as a new measurement).
+    Points identical in every value to stored points of their configuration are copies too."""
     with engine.begin() as conn:
-        if conn.execute(
-            sa.select(files_table.c.id).where(files_table.c.sha256 == parsed.sha256)
-        ).scalar():
-            return False
+        excluded_now = ensure_run(conn, parsed)
+        same = _stored_file(conn, parsed)
+        if same is not None:
+            if same.run_id in (None, parsed.run_id):
+                return Added("duplicate", excluded_now=excluded_now)
+            return record_copy(conn, parsed, same.path, same.run_id, excluded_now)
+        copies = point_copies(conn, parsed)
+        kept = [s.with_points(tuple(p for p in s.points if (s, p.concurrency) not in copies))
+                for s in parsed.sweeps]  # fmt: skip
+        if copies and not any(s.points for s in kept) and not parsed.failed_points:
+            first = next(iter(copies.values()))
+            return record_copy(conn, parsed, first.of_path, first.of_run_id, excluded_now, copies)
         file_id = conn.execute(
             files_table.insert().values(
                 sha256=parsed.sha256,
                 path=str(parsed.path),
                 format=parsed.format,
                 ingested_at=utc_now(),
+                run_id=parsed.run_id,
+                identity=parsed.identity,
             )
         ).inserted_primary_key[0]
-        for sweep in parsed.sweeps:
+        sweep_ids: dict[tuple, int] = {}
+        for sweep in kept:
             sweep_id, existed = _sweep_id(conn, sweep)
+            sweep_ids[(sweep.config, sweep.build, sweep.run_id, sweep.repeat)] = sweep_id
             if parsed.failure is not None:
                 conn.execute(
                     failures_table.insert().values(
@@ -164,6 +207,17 @@ def add_file(engine: Engine, parsed: ParsedFile) -> bool:
                     for p in sweep.points
                 ],
             )
+        for down in parsed.failed_points:
+            conn.execute(
+                failures_table.insert().values(
+                    sweep_id=sweep_ids[(down.config, down.build, down.run_id, down.repeat)],
+                    file_id=file_id,
+                    cause=down.cause,
+                    concurrency=down.concurrency,
+                    message=down.message,
+                    log_tail="",
+                )
+            )
         for stat in parsed.run_stats:
             conn.execute(
                 run_stats_table.insert().values(
@@ -174,7 +228,9 @@ def add_file(engine: Engine, parsed: ParsedFile) -> bool:
                     total=stat.total,
                 )
             )
-    return True
+        if copies:
+            record_copy(conn, parsed, "", "", excluded_now, copies, whole=False)
+    return Added("stored", excluded_now=excluded_now, point_copies=tuple(copies.values()))
 
 
 def quarantine(engine: Engine, path: str, sha256: str | None, reason: str) -> None:
@@ -194,13 +250,21 @@ def _row_to(cls: type, row: Any, prefix: str = "") -> Any:
     return cls(**{f.name: getattr(row, prefix + f.name) for f in fields(cls)})
 
 
-def load_sweeps(engine: Engine, *, config_pattern: str | None = None) -> list[Sweep]:
-    """Every stored sweep (in the order it was first stored), optionally of matching configs."""
-    c, b, s, p = configs_table, builds_table, sweeps_table, points_table
+def load_sweeps(
+    engine: Engine, *, config_pattern: str | None = None, include_excluded: bool = False
+) -> list[Sweep]:
+    """Every stored sweep (in the order it was first stored), optionally of matching configs.
+    Sweeps of excluded runs (`paretobot runs exclude`) are left out unless asked for, so no
+    frontier, comparison, history or noise estimate ever sees them."""
+    c, b, s, p, r = configs_table, builds_table, sweeps_table, points_table, runs_table
     cols = [s.c.id.label("sweep_pk"), s.c.run_id, s.c.repeat, s.c.status, s.c.cause, s.c.started_at]
     cols += [c.c[f.name].label("c_" + f.name) for f in fields(ConfigKey)]
     cols += [b.c[f.name].label("b_" + f.name) for f in fields(Build)]
     query = sa.select(*cols).join(c, c.c.id == s.c.config_id).join(b, b.c.id == s.c.build_id)
+    if not include_excluded:
+        query = query.outerjoin(r, r.c.run_id == s.c.run_id).where(
+            sa.or_(r.c.excluded.is_(None), r.c.excluded == sa.false())
+        )
     with engine.connect() as conn:
         sweep_rows = conn.execute(query.order_by(s.c.id)).all()
         point_rows = conn.execute(sa.select(p).order_by(p.c.sweep_id, p.c.concurrency)).all()
@@ -218,14 +282,19 @@ def load_sweeps(engine: Engine, *, config_pattern: str | None = None) -> list[Sw
             continue
         started = as_utc(row.started_at) if row.started_at else None
         failed = failures[row.sweep_pk]
+        measured = tuple(points[row.sweep_pk])
         sweeps.append(
             Sweep(
                 config=config,
                 build=_row_to(Build, row, "b_"),
                 run_id=row.run_id,
-                points=tuple(points[row.sweep_pk]),
+                points=measured,
                 repeat=row.repeat,
-                status=SWEEP_FAILED if failed else row.status,
+                # failed concurrencies beside measured points leave the sweep ok (failed_at
+                # lists them); a sweep with no point at all failed
+                status=SWEEP_FAILED
+                if not measured and (failed or row.status == SWEEP_FAILED)
+                else SWEEP_OK,
                 cause=", ".join(dict.fromkeys(f.cause for f in failed)) or row.cause,
                 started_at=started,
                 failed_at=tuple(sorted({f.concurrency for f in failed if f.concurrency})),
@@ -258,6 +327,8 @@ from bot.store.loop import (  # noqa: E402
 __all__ = [
     "DEFAULT_URL",
     "SCHEMA_VERSION",
+    "Added",
+    "PointCopy",
     "Quarantined",
     "StoreError",
     "add_file",
@@ -266,10 +337,13 @@ __all__ = [
     "database_url",
     "dispatch_state",
     "dispatches_table",
+    "exclude_run",
     "finish_event",
+    "include_run",
     "is_handled",
     "jobs_dispatched_since",
     "load_bisections",
+    "load_runs",
     "load_sweeps",
     "mark_sent",
     "open_store",

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from bot.model import Build, ConfigKey, Point
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: runs, copies, files.run_id/identity, "trace" slugs
 DEFAULT_URL = "sqlite:///paretobot.db"
 
 _SQL_TYPES = {int: sa.Integer, float: sa.Float, str: sa.String, bool: sa.Boolean}
@@ -32,10 +32,38 @@ files_table = sa.Table(
     "files",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("sha256", sa.String(64), nullable=False, index=True),
     sa.Column("path", sa.String, nullable=False),
     sa.Column("format", sa.String, nullable=False),
     sa.Column("ingested_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("run_id", sa.String),  # the run it was stored under
+    # What besides the bytes makes the file itself (a failure.json's configuration), else "".
+    sa.Column("identity", sa.String, nullable=False, server_default=""),
+    sa.UniqueConstraint("sha256", "identity", name="uq_files_sha256_identity"),
+)
+runs_table = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("run_id", sa.String, primary_key=True),
+    sa.Column("started_at", sa.DateTime(timezone=True)),
+    sa.Column("date_source", sa.String, nullable=False, server_default=""),
+    sa.Column("excluded", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("exclude_reason", sa.String, nullable=False, server_default=""),
+    sa.Column("updated_at", sa.DateTime(timezone=True)),
+)
+copies_table = sa.Table(
+    "copies",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("path", sa.String, nullable=False),
+    sa.Column("run_id", sa.String, nullable=False),
+    sa.Column("kind", sa.String, nullable=False),  # "file" | "point"
+    sa.Column("config", sa.String),  # point copies: the configuration's slug
+    sa.Column("concurrency", sa.Integer),
+    sa.Column("of_path", sa.String, nullable=False),
+    sa.Column("of_run_id", sa.String, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )
 configs_table = sa.Table(
     "configs",

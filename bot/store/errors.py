@@ -1,0 +1,7 @@
+"""The store's one error type, shared by its modules."""
+
+from __future__ import annotations
+
+
+class StoreError(RuntimeError):
+    """The database cannot be used as asked (wrong schema version, a conflicting point...)."""

@@ -1,0 +1,116 @@
+"""Schema migrations in place: a database of an older version is brought up to this one.
+
+Version 1 -> 2: `files` gains `run_id` and `identity` (same bytes may be two failure records of two
+configurations, so sha256 alone is no longer unique); new tables `runs` and `copies` (created by
+`create_all`); columns added to the model since (e.g. a point's `interactivity_source`); slugs of
+trace-replay configurations spell their lengths `trace` instead of `0x0`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from bot.model import ConfigKey
+from bot.store.schema import (
+    configs_table,
+    failures_table,
+    files_table,
+    metadata,
+    points_table,
+    run_stats_table,
+    runs_table,
+    sweeps_table,
+)
+
+
+def _add_missing_columns(conn: Connection) -> None:
+    inspector = sa.inspect(conn)
+    for table in metadata.sorted_tables:
+        if not inspector.has_table(table.name):
+            continue
+        present = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present:
+                continue
+            sql_type = column.type.compile(dialect=conn.dialect)
+            default = ""
+            if column.server_default is not None:
+                value = column.server_default.arg
+                default = (
+                    f" DEFAULT {value.compile(dialect=conn.dialect)}"
+                    if isinstance(value, sa.sql.ClauseElement)
+                    else f" DEFAULT '{value}'"
+                )
+                default += " NOT NULL"
+            conn.execute(
+                sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {sql_type}{default}')
+            )
+
+
+def _files_unique_on_sha256_and_identity(conn: Connection) -> None:
+    if conn.dialect.name == "sqlite":  # SQLite cannot drop a constraint: rebuild the table
+        conn.exec_driver_sql("PRAGMA legacy_alter_table=ON")  # keep other tables' references
+        conn.exec_driver_sql("ALTER TABLE files RENAME TO files_v1")
+        files_table.create(conn)
+        conn.exec_driver_sql(
+            "INSERT INTO files (id, sha256, path, format, ingested_at, identity) "
+            "SELECT id, sha256, path, format, ingested_at, '' FROM files_v1"
+        )
+        conn.exec_driver_sql("DROP TABLE files_v1")
+        conn.exec_driver_sql("PRAGMA legacy_alter_table=OFF")
+        return
+    _add_missing_columns(conn)
+    for unique in sa.inspect(conn).get_unique_constraints("files"):
+        if unique["column_names"] == ["sha256"]:
+            conn.execute(sa.text(f'ALTER TABLE files DROP CONSTRAINT "{unique["name"]}"'))
+    conn.execute(
+        sa.text(
+            "ALTER TABLE files ADD CONSTRAINT uq_files_sha256_identity UNIQUE (sha256, identity)"
+        )
+    )
+    conn.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_files_sha256 ON files (sha256)"))
+
+
+def _trace_slugs(conn: Connection) -> None:
+    c = configs_table
+    rows = conn.execute(sa.select(c).where(c.c.isl == 0, c.c.osl == 0)).all()
+    for row in rows:
+        config = ConfigKey(**{f.name: getattr(row, f.name) for f in fields(ConfigKey)})
+        conn.execute(c.update().where(c.c.id == row.id).values(slug=config.slug))
+
+
+def _file_runs(conn: Connection) -> None:
+    """Each stored file's run, from the sweeps its points or failures joined, or its run_stats."""
+    f, s = files_table, sweeps_table
+    for holder in (points_table, failures_table):
+        pairs = conn.execute(
+            sa.select(holder.c.file_id, s.c.run_id).join(s, s.c.id == holder.c.sweep_id).distinct()
+        ).all()
+        for file_id, run_id in pairs:
+            conn.execute(f.update().where(f.c.id == file_id).values(run_id=run_id))
+    for file_id, run_id in conn.execute(
+        sa.select(run_stats_table.c.file_id, run_stats_table.c.run_id).distinct()
+    ).all():
+        conn.execute(f.update().where(f.c.id == file_id).values(run_id=run_id))
+    known = set(conn.execute(sa.select(runs_table.c.run_id)).scalars())
+    for run_id in sorted(set(conn.execute(sa.select(f.c.run_id).distinct()).scalars()) - known):
+        if run_id is not None:
+            conn.execute(runs_table.insert().values(run_id=run_id, date_source=""))
+    for run_id in sorted(set(conn.execute(sa.select(s.c.run_id).distinct()).scalars()) - known):
+        if not conn.execute(
+            sa.select(runs_table.c.run_id).where(runs_table.c.run_id == run_id)
+        ).first():
+            conn.execute(runs_table.insert().values(run_id=run_id, date_source=""))
+
+
+def migrate_1_to_2(conn: Connection) -> None:
+    _files_unique_on_sha256_and_identity(conn)
+    _add_missing_columns(conn)
+    _trace_slugs(conn)
+    _file_runs(conn)
+
+
+MIGRATIONS = {1: migrate_1_to_2}  # from version N to N + 1
