@@ -23,6 +23,7 @@ from bot.cli.results import (
     cmd_quarantine,
 )
 from bot.cli.run import add_run_job_parser
+from bot.cli.runs import add_runs_parser
 from bot.config import ConfigError
 from bot.upstream import github as gh_api
 
@@ -102,6 +103,8 @@ def _parser() -> argparse.ArgumentParser:
     det.add_argument("--min-size", type=int, help="fewest rows on each side of a change")
     det.add_argument("--min-effect", type=float, default=0.0, help="smallest relative change")
     det.set_defaults(func=cmd_detect)
+
+    add_runs_parser(sub, common)
 
     quar = sub.add_parser("quarantine", parents=[common], help="files refused, with reasons")
     quar.set_defaults(func=cmd_quarantine)

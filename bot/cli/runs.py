@@ -1,0 +1,93 @@
+"""`paretobot runs`: each run with its health (failed jobs, failure records, copies), and triage."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from typing import Any
+
+from bot import store
+from bot.cli.common import out
+from bot.model import Run, Sweep
+
+
+def add_runs_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    runs = sub.add_parser("runs", parents=[common], help="runs with health and triage")
+    runs.add_argument("--config", help="only runs with results of matching configurations")
+    runs.set_defaults(func=cmd_runs)
+    actions = runs.add_subparsers(dest="action")
+    exclude = actions.add_parser("exclude", parents=[common], help="leave a run out of analysis")
+    exclude.add_argument("run", metavar="RUN")
+    exclude.add_argument("--reason", required=True, help="why (shown by `paretobot runs`)")
+    exclude.set_defaults(func=cmd_exclude)
+    include = actions.add_parser("include", parents=[common], help="take an excluded run back")
+    include.add_argument("run", metavar="RUN")
+    include.set_defaults(func=cmd_include)
+
+
+def _summary(run: Run, sweeps: list[Sweep]) -> dict[str, Any]:
+    failed: dict[str, list[int]] = defaultdict(list)
+    for s in sweeps:
+        if s.failed_at or not s.points:
+            failed[s.config.slug].extend(s.failed_at)
+    return {
+        "run_id": run.run_id,
+        "date": run.started_at.date().isoformat() if run.started_at else None,
+        "date_source": run.date_source or None,
+        "builds": sorted({s.build.label for s in sweeps}),
+        "configurations": sorted({s.config.slug for s in sweeps}),
+        "points": sum(len(s.points) for s in sweeps),
+        "jobs": {j.hardware: {"succeeded": j.succeeded, "total": j.total} for j in run.jobs},
+        "failed_jobs": run.failed_jobs,
+        "failed_configurations": {k: sorted(set(v)) for k, v in failed.items()},
+        "copies": list(run.copies),
+        "excluded": run.excluded,
+        "exclude_reason": run.exclude_reason or None,
+    }
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    engine = store.open_store(args.db)
+    sweeps = store.load_sweeps(engine, config_pattern=args.config, include_excluded=True)
+    by_run: dict[str, list[Sweep]] = defaultdict(list)
+    for s in sweeps:
+        by_run[s.run_id].append(s)
+    runs = [r for r in store.load_runs(engine) if not args.config or by_run[r.run_id]]
+    rows = [_summary(r, by_run[r.run_id]) for r in runs]
+    if args.json:
+        print(json.dumps(rows, indent=2, allow_nan=False))
+        return 0
+    if not rows:
+        out.print("no runs stored; load some with `paretobot ingest PATH`", markup=False)
+    for row in rows:
+        flag = f"  EXCLUDED: {row['exclude_reason']}" if row["excluded"] else ""
+        when = f"{row['date']} ({row['date_source']})" if row["date"] else "date unknown"
+        out.print(
+            f"{row['run_id']}  {when}  {len(row['builds'])} build(s), "
+            f"{len(row['configurations'])} configuration(s), {row['points']} points{flag}",
+            markup=False,
+        )
+        for hardware, jobs in row["jobs"].items():
+            failed = jobs["total"] - jobs["succeeded"]
+            out.print(f"  jobs on {hardware}: {failed} of {jobs['total']} failed", markup=False)
+        for slug, concs in row["failed_configurations"].items():
+            where = f" at concurrency {', '.join(map(str, concs))}" if concs else ""
+            out.print(f"  failed: {slug}{where}", markup=False)
+        for path in row["copies"]:
+            out.print(f"  copy (not counted): {path}", markup=False)
+    return 0
+
+
+def cmd_exclude(args: argparse.Namespace) -> int:
+    engine = store.open_store(args.db)
+    store.exclude_run(engine, args.run, args.reason)
+    out.print(f"excluded run {args.run}: {args.reason.strip()}", markup=False)
+    return 0
+
+
+def cmd_include(args: argparse.Namespace) -> int:
+    engine = store.open_store(args.db)
+    store.include_run(engine, args.run)
+    out.print(f"included run {args.run}", markup=False)
+    return 0
