@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import pytest
 import sqlalchemy as sa
@@ -11,6 +11,8 @@ from conftest import AGENTIC, AGG, RAW
 
 from bot import store
 from bot.ingest import Metadata, parse_file
+from bot.model import ConfigKey, Point
+from bot.store import schema
 
 GPTOSS = Metadata(hardware="h100", precision="mxfp4", framework="vllm", framework_version="v0.11")
 
@@ -89,3 +91,72 @@ def test_database_from_environment(monkeypatch, tmp_path):
     assert store.database_url() == url
     store.open_store().dispose()
     assert (tmp_path / "env.db").exists()
+
+
+def _v1_schema() -> sa.MetaData:
+    """The version-1 tables as they were: sha256 unique on files, no runs or copies, points
+    without interactivity_source/suspect, configs slugged with '0x0' for trace replay."""
+    old = sa.MetaData()
+    for table in schema.metadata.sorted_tables:
+        if table.name in {"files", "points", "runs", "copies"}:
+            continue
+        table.to_metadata(old)
+    sa.Table(
+        "files", old,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("sha256", sa.String(64), nullable=False, unique=True),
+        sa.Column("path", sa.String, nullable=False),
+        sa.Column("format", sa.String, nullable=False),
+        sa.Column("ingested_at", sa.DateTime(timezone=True), nullable=False),
+    )  # fmt: skip
+    point_cols = [
+        c.copy() for c in schema.points_table.columns
+        if c.name not in {"interactivity_source", "suspect"}
+    ]  # fmt: skip
+    sa.Table("points", old, *point_cols)
+    return old
+
+
+def test_a_version_1_database_is_migrated_in_place(db_url):
+    from datetime import UTC, datetime
+
+    old = _v1_schema()
+    engine = sa.create_engine(db_url)
+    old.create_all(engine)
+    path = AGENTIC / "kimik2.5-fp4-mi355x-vllm-0603" / "agg_bmk.json"
+    parsed = parse_file(path)
+    sweep = parsed.sweeps[0]
+    cfg = {f.name: getattr(sweep.config, f.name) for f in fields(ConfigKey)}
+    old_slug = sweep.config.slug.replace("/trace/", "/0x0/")
+    point = {f.name: getattr(sweep.points[0], f.name) for f in fields(Point)}
+    point.pop("interactivity_source"), point.pop("suspect")
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        t = old.tables
+        conn.execute(t["meta"].insert().values(key="schema_version", value="1"))
+        conn.execute(t["configs"].insert().values(id=1, slug=old_slug, **cfg))
+        conn.execute(t["builds"].insert().values(id=1, framework="vllm", version="v0.21.0",
+                                                 commit="", image="", image_digest=""))  # fmt: skip
+        conn.execute(t["files"].insert().values(id=1, sha256=parsed.sha256, path=str(path),
+                                                format=parsed.format, ingested_at=now))  # fmt: skip
+        conn.execute(t["sweeps"].insert().values(id=1, config_id=1, build_id=1, run_id="old-run",
+                                                 repeat=0, status="ok", cause=""))  # fmt: skip
+        conn.execute(t["points"].insert().values(id=1, sweep_id=1, file_id=1, **point))
+    engine.dispose()
+
+    migrated = store.open_store(db_url)
+    with migrated.connect() as conn:
+        version = conn.execute(sa.text("SELECT value FROM meta WHERE key='schema_version'"))
+        assert version.scalar() == "2"
+        assert conn.execute(sa.text("SELECT slug FROM configs")).scalar() == sweep.config.slug
+        assert conn.execute(sa.text("SELECT run_id FROM files")).scalar() == "old-run"
+    (loaded,) = store.load_sweeps(migrated)
+    assert loaded.config == sweep.config and loaded.points[0].tput_per_gpu == point["tput_per_gpu"]
+    assert [r.run_id for r in store.load_runs(migrated)] == ["old-run"]
+    store.exclude_run(migrated, "old-run", "migrated and then excluded")
+    assert store.load_sweeps(migrated) == []
+    # the same bytes under the run they were stored under: a duplicate; under another: a copy
+    assert store.add_file(migrated, replace(parsed, run_id="old-run")).status == "duplicate"
+    assert store.add_file(migrated, parsed).status == "copy"
+    migrated.dispose()
+    store.open_store(db_url).dispose()  # opening a migrated store again changes nothing
