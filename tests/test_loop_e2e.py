@@ -130,7 +130,7 @@ def test_seeded_regression_to_culprit_comment_changelog_and_digest(
     (h,) = [history(group, POLICY) for group in select.by_config(sweeps).values()]
     (cp,) = h.changes
     assert cp.index == 8 and cp.change < -0.05
-    good, bad = h.builds[cp.index - 1].build, h.builds[cp.index].build
+    good, bad = h.values[cp.index - 1].build, h.values[cp.index].build
     verdict = judge(select.of_build(sweeps, good), select.of_build(sweeps, bad), POLICY)
     assert verdict.kind == "regression"
 

@@ -137,7 +137,7 @@ def _print(a: Attribution, b: Bisection | None, top: int) -> None:
 
 
 def cmd_attribute(args: argparse.Namespace) -> int:
-    verdicts, _ = verdicts_for(args)
+    verdicts = verdicts_for(args)
     changes = [v for v in verdicts if v.kind in ATTRIBUTABLE]
     if not changes:
         raise CliError("no change to attribute: every configuration is no-change or inconclusive")

@@ -275,8 +275,10 @@ def parse_file(path: Path, options: Metadata | None = None, root: Path | None = 
     elif fmt != FAILURE:
         readings = PARSERS[fmt](doc, path)
     hardware, names = _hints(readings, stats)
+    # the file's own date (vLLM writes one) when neither options nor a sidecar gave one
+    stated_start = min((r.stated.started_at for r in readings if r.stated.started_at), default=None)
     run = resolve_run(
-        path, root, given_run=given.run_id, given_start=given.started_at,
+        path, root, given_run=given.run_id, given_start=given.started_at or stated_start,
         hardware=hardware, names=names,
     )  # fmt: skip
     hints = ingest_hints()

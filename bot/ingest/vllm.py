@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,18 @@ def _stated(doc: Mapping[str, Any]) -> dict:
     model = f.text(doc, "model_id")
     if model:
         stated["model"] = model_name(model)
+    started = _date(f.text(doc, "date"))
+    if started is not None:
+        stated["started_at"] = started
     return stated
+
+
+def _date(text: str | None) -> datetime | None:
+    """vLLM's `date` field, '20260101-000000' (local time of the client; read as UTC)."""
+    try:
+        return datetime.strptime(text or "", "%Y%m%d-%H%M%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def parse_bench_serve(doc: Any, path: Path) -> list[Reading]:
