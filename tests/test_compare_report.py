@@ -13,7 +13,9 @@ import re
 
 import pytest
 import reference as ref
-from conftest import RAW, load_json
+from conftest import RAW, SHARED, load_json
+
+from bot.report import md
 
 GPTOSS = ["--hardware", "h100", "--precision", "mxfp4", "--framework", "vllm"]
 GPUS = 16  # 8 prefill + 8 decode, from the file names
@@ -146,3 +148,34 @@ def test_markdown_table_is_reproduced(paretobot, stored):
     assert float(span[0]) == pytest.approx(lo, rel=0.006)
     assert float(span[1]) == pytest.approx(hi, rel=0.006)
     assert rows["runs"][:2] == ["3", "3"]
+
+
+def test_unhealthy_runs_are_marked_in_compare_and_frontier(paretobot):
+    """The real CI history: the run a team marked faulty had a failed job (its run_stats say so);
+    once included and compared, every view says it."""
+    history = SHARED / "inferencex" / "ci-history"
+    run = paretobot("ingest", history, "--framework-version", "v0.5.9")
+    assert run.code == 0, run.err
+    # failed jobs of 0603_sa_faulty, from its run_stats files that are not copies of another
+    # run's (its glm5.1 run_stats is byte-identical to 0603_sa's)
+    seen = {p.read_bytes() for p in (history / "0603_sa").rglob("run_stats.json")}
+    failed = total = 0
+    for path in (history / "0603_sa_faulty").rglob("run_stats.json"):
+        if path.read_bytes() in seen:
+            continue
+        for entry in load_json(path).values():
+            failed += entry["total"] - entry["n_success"]
+            total += entry["total"]
+    line = f"run 0603_sa_faulty: {failed} of {total} jobs on mi355x failed (run_stats)"
+    assert failed >= 1
+    assert paretobot("runs", "include", "0603_sa_faulty").code == 0
+    qwen = "qwen3.5/fp8/mi355x/sglang/tp4*"
+    args = ["compare", "--baseline", "run:0603_sa", "--candidate", "run:0603_sa_faulty"]
+    (v, *_) = paretobot(*args, "--config", qwen, "--json").json()
+    assert line in v["run_health"]
+    assert md(line) in paretobot(*args, "--config", qwen).out
+    frontier = paretobot("frontier", "--config", qwen, "--build", "run:0603_sa_faulty").out
+    assert f"warning: {line}" in frontier
+    # a healthy run has nothing to say
+    (healthy, *_) = paretobot("frontier", "--config", qwen, "--build", "run:0603", "--json").json()
+    assert healthy["run_health"] == []

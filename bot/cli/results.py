@@ -257,11 +257,20 @@ def _frontier_table(f: Frontier) -> Table:
 
 def cmd_frontier(args: argparse.Namespace) -> int:
     frontiers = _frontiers(args)
+    runs = {r.run_id: r for r in store.load_runs(store.open_store(args.db))}
     if args.json:
-        print_json([report.frontier_json(f) for f in frontiers])
+        print_json(
+            [
+                report.frontier_json(f) | {"run_health": report.run_health(f.run_ids, runs)}
+                for f in frontiers
+            ]
+        )
         return 0
     for f in frontiers:
         out.print(_frontier_table(f))
+        out.print(f"  runs: {', '.join(report.plain(r) for r in f.run_ids)}", markup=False)
+        for line in report.run_health(f.run_ids, runs):
+            out.print(f"  warning: {report.plain(line, 200)}", markup=False)
     return 0
 
 
@@ -285,10 +294,11 @@ def verdicts_for(args: argparse.Namespace) -> list[Verdict]:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     verdicts = verdicts_for(args)
+    runs = {r.run_id: r for r in store.load_runs(store.open_store(args.db))}
     if args.json:
-        print_json([report.verdict_json(v) for v in verdicts])
+        print_json([report.verdict_json(v, runs) for v in verdicts])
     else:
-        print(report.verdicts_markdown(verdicts, load_policy()), end="")
+        print(report.verdicts_markdown(verdicts, load_policy(), runs), end="")
     return 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -18,7 +18,7 @@ from bot.analysis.noise import NoiseModel
 from bot.analysis.stats import Estimate
 from bot.analysis.verdict import Verdict, percent
 from bot.config import AnalysisPolicy
-from bot.model import Build, ConfigKey, Frontier
+from bot.model import Build, ConfigKey, Frontier, Run
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")  # emphasis, code, links, table cells
 
@@ -74,11 +74,32 @@ _env = jinja2.Environment(
 _env.filters.update(md=md, num=num, pct=pct, pct0=pct0, money=money, ci=ci)
 
 
-def verdicts_markdown(verdicts: Sequence[Verdict], policy: AnalysisPolicy) -> str:
+def run_health(run_ids: Sequence[str], runs: Mapping[str, Run]) -> list[str]:
+    """One line per run (of those named) whose own record says it was not healthy."""
+    lines = []
+    for run_id in run_ids:
+        run = runs.get(run_id)
+        if run is None:
+            continue
+        for job in run.jobs:
+            if job.succeeded < job.total:
+                lines.append(
+                    f"run {run_id}: {job.total - job.succeeded} of {job.total} jobs on "
+                    f"{job.hardware} failed (run_stats)"
+                )
+        if run.excluded:  # only reachable when asked for by run:ID
+            lines.append(f"run {run_id} is excluded: {run.exclude_reason}")
+    return lines
+
+
+def verdicts_markdown(
+    verdicts: Sequence[Verdict], policy: AnalysisPolicy, runs: Mapping[str, Run] | None = None
+) -> str:
     return (
         _env.get_template("compare.md.j2")
         .render(
             verdicts=verdicts,
+            health=lambda v: run_health(_run_ids(v), runs or {}),
             confidence=policy.confidence,
             min_effect=policy.min_effect,
         )
@@ -141,7 +162,12 @@ def noise_json(noise: NoiseModel | None) -> dict[str, Any] | None:
     }
 
 
-def verdict_json(v: Verdict) -> dict[str, Any]:
+def _run_ids(v: Verdict) -> list[str]:
+    c = v.comparison
+    return [*c.baseline_frontier.run_ids, *c.candidate_frontier.run_ids] if c else []
+
+
+def verdict_json(v: Verdict, runs: Mapping[str, Run] | None = None) -> dict[str, Any]:
     return {
         "config": config_json(v.config),
         "baseline": build_json(v.baseline),
@@ -152,6 +178,7 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
         "repeats_needed": v.repeats_needed,
         "comparison": comparison_json(v.comparison) if v.comparison else None,
         "noise": noise_json(v.noise),
+        "run_health": run_health(_run_ids(v), runs or {}),
     }
 
 
