@@ -7,6 +7,7 @@ one of them misreads the definition.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 from scipy import stats
@@ -30,7 +31,7 @@ def at(front: list[tuple[float, float]], x: float) -> float:
         return math.nan
     if len(logs) == 1:
         return front[0][1]
-    for (x0, y0), (x1, y1) in zip(logs, logs[1:], strict=False):
+    for (x0, y0), (x1, y1) in itertools.pairwise(logs):
         if x0 - 1e-12 <= lx <= x1 + 1e-12:
             w = 0.0 if x1 == x0 else (lx - x0) / (x1 - x0)
             return math.exp(y0 + w * (y1 - y0))

@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 import pytest
-
 import reference as ref
+
 from bot.analysis.compare import compare
 from bot.analysis.verdict import MIXED, judge
 from bot.config import AnalysisPolicy, load_prices
