@@ -13,6 +13,7 @@ from bot.analysis.compare import compare
 from bot.analysis.verdict import MIXED, judge
 from bot.config import AnalysisPolicy, load_prices
 from bot.model import Build, ConfigKey, Point, Sweep
+from bot.report.publish import headline
 
 CONFIG = ConfigKey("m", "fp8", "h100", "vllm", isl=1024, osl=1024, gpus=8, tp=8)
 OLD, NEW = Build("vllm", "0.1"), Build("vllm", "0.2")
@@ -156,6 +157,10 @@ def test_crossing_frontiers_are_mixed_and_say_where():
     v = judge(base, cand, POLICY)
     assert v.kind == MIXED
     assert "frontiers cross" in v.reason and "ahead at" in v.reason and "behind at" in v.reason
+    # the published sentence says the same, never "improved" or "regressed"
+    sentence = headline(v, markdown=False)
+    assert "reshaped the frontier of" in sentence and "frontiers cross" in sentence
+    assert "improved" not in sentence and "regressed" not in sentence
 
 
 def test_sure_estimates_in_opposite_directions_are_mixed():

@@ -9,12 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.analysis.verdict import Verdict
+from bot.analysis.verdict import (
+    BREAKAGE,
+    IMPROVEMENT,
+    MIXED,
+    PARTIAL,
+    REGRESSION,
+    UNLOCK,
+    Verdict,
+)
 from bot.attribution.bisect import FOUND, Bisection
 from bot.attribution.rank import Components, is_decisive, rank
 from bot.model import Attribution, PullRequest
 
-ATTRIBUTABLE = ("regression", "improvement", "unlock", "breakage", "partial")
+ATTRIBUTABLE = (REGRESSION, IMPROVEMENT, MIXED, UNLOCK, BREAKAGE, PARTIAL)
 
 
 def commits_of(base_commit: str, pulls: Sequence[PullRequest], head_commit: str) -> list[str]:

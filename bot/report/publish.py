@@ -18,6 +18,7 @@ from bot.analysis.verdict import (
     BREAKAGE,
     IMPROVEMENT,
     INCONCLUSIVE,
+    MIXED,
     NO_CHANGE,
     PARTIAL,
     REGRESSION,
@@ -37,13 +38,15 @@ from bot.report import (
 
 CHANGE_MARKER = "paretobot:change:"
 DIGEST_MARKER = "paretobot:digest:"
-ACTIONABLE = (REGRESSION, UNLOCK, IMPROVEMENT, BREAKAGE, PARTIAL)  # worth a comment and an entry
+# worth a comment and an entry
+ACTIONABLE = (REGRESSION, UNLOCK, IMPROVEMENT, BREAKAGE, PARTIAL, MIXED)
 VERBS = {
     REGRESSION: "regressed",
     IMPROVEMENT: "improved",
     UNLOCK: "unlocked",
     BREAKAGE: "broke",
     PARTIAL: "partly broke",
+    MIXED: "reshaped the frontier of",
     NO_CHANGE: "did not measurably change",
     INCONCLUSIVE: "left unresolved",
 }
@@ -53,6 +56,7 @@ EMOJI = {
     UNLOCK: "🔓",
     BREAKAGE: "💥",
     PARTIAL: "🟠",
+    MIXED: "🔀",
     NO_CHANGE: "⚪",
     INCONCLUSIVE: "❔",
 }
@@ -63,6 +67,7 @@ SECTIONS = (
     ("unlocks", "Unlocks", (UNLOCK,)),
     ("improvements", "Improvements", (IMPROVEMENT,)),
     ("breakages", "Breakages", (BREAKAGE, PARTIAL)),
+    ("mixed", "Mixed: the frontiers cross", (MIXED,)),
     ("inconclusive", "Inconclusive: more runs needed", (INCONCLUSIVE,)),
 )
 SECTION_EMOJI = {
@@ -70,6 +75,7 @@ SECTION_EMOJI = {
     "unlocks": "🔓",
     "improvements": "🟢",
     "breakages": "💥",
+    "mixed": "🔀",
     "inconclusive": "❔",
     "bisections": "🔎",
     "stale": "💤",
