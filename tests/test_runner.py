@@ -12,6 +12,7 @@ from conftest import DATA, REAL
 
 from bot import cli
 from bot.config.matrix import load_matrix
+from bot.defaults import RECIPES
 from bot.dispatch import job_json
 from bot.ingest.failure import parse_failure
 from bot.ingest.metadata import Metadata
@@ -21,7 +22,7 @@ from bot.runner import launch, output, progress, recipe, system
 from bot.runner.commands import client_command, plan_job, server_command, version_command
 from bot.runner.job import JobError, job_name, load_jobs, parse_jobs
 
-WORKFLOWS = Path(__file__).resolve().parents[1] / "workflows"
+WORKFLOWS = RECIPES
 RUNNER = DATA / "runner"
 HEAD_DIM_LOG = RUNNER / "vllm-0.32.0-cpu-head-dim-16-server.log"
 EXAMPLE_JOB = DATA / "jobs" / "vllm-cpu-tiny.json"
@@ -572,12 +573,10 @@ def test_dry_run_prints_the_commands_and_runs_nothing(tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
-def test_recipes_are_found_from_an_installed_package_too(tmp_path, monkeypatch):
+def test_recipes_ship_in_the_package_and_a_team_folder_wins(tmp_path, monkeypatch):
     monkeypatch.delenv("PARETOBOT_RECIPES", raising=False)
-    assert recipe.recipes_dir() == WORKFLOWS  # this checkout (editable install)
-    monkeypatch.setattr(recipe, "CHECKOUT_RECIPES", tmp_path / "site-packages" / "workflows")
-    monkeypatch.chdir(tmp_path)
-    assert recipe.recipes_dir() == tmp_path / "workflows"  # `pip install .`, run from a checkout
+    monkeypatch.chdir(tmp_path)  # wherever paretobot runs (tests/test_install.py: a real wheel)
+    assert recipe.recipes_dir() == Path(recipe.__file__).parents[1] / "defaults" / "recipes"
     monkeypatch.setenv("PARETOBOT_RECIPES", "/etc/recipes")
     assert recipe.recipes_dir() == Path("/etc/recipes")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 
 from bot import store
 from bot.analysis import select
@@ -30,11 +31,19 @@ from bot.upstream import github as gh_api
 # ---- argument parsing ---------------------------------------------------------------------------
 
 
+def _version() -> str:
+    try:
+        return metadata.version("paretobot")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", help="SQLAlchemy URL (default: $PARETOBOT_DB or paretobot.db)")
     common.add_argument("--json", action="store_true", help="machine-readable output")
     parser = argparse.ArgumentParser(prog="paretobot", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"paretobot {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     ingest = sub.add_parser("ingest", parents=[common], help="load result files or folders")

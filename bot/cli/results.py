@@ -16,8 +16,9 @@ from bot.analysis.changepoints import detect
 from bot.analysis.frontier import frontier_of
 from bot.analysis.history import BY_BUILD, History, history
 from bot.analysis.verdict import Verdict, judge
-from bot.cli.common import EXAMPLES, CliError, err, out, print_json
+from bot.cli.common import CliError, err, out, print_json
 from bot.config import load_policy, load_prices
+from bot.defaults import EXAMPLES
 from bot.ingest import IngestError, Metadata, ParsedFile, parse_file, result_files
 from bot.model import Frontier
 from bot.series import SeriesError, read_series
@@ -393,7 +394,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db or f"sqlite:///{tmp}/demo.db"
         base = argparse.Namespace(db=db, json=False, config=None, build=None)
-        out.rule("ingest: the bundled example results (examples/)")
+        out.rule("ingest: the bundled example results (bot/defaults/examples/)")
         ingest_args = argparse.Namespace(**vars(base), paths=[str(EXAMPLES)])
         ingest_args.__dict__.update({k: None for k in META_OPTIONS})
         ingest_args.__dict__.update(dp_attention=False, disagg=False)

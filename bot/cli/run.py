@@ -43,7 +43,9 @@ def add_run_job_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "--run-id", help="default: $GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT, else a timestamp"
     )
     run.add_argument(
-        "--recipes", metavar="DIR", help="recipe folder (default: $PARETOBOT_RECIPES or workflows/)"
+        "--recipes",
+        metavar="DIR",
+        help="recipe folder (default: $PARETOBOT_RECIPES or the bundled recipes)",
     )
     run.set_defaults(func=cmd_run_job)
 

@@ -1,7 +1,7 @@
 """Loads and validates configs/*.yaml: the one place that knows the config schema.
 
-Configs come from PARETOBOT_CONFIGS (a folder) when set, else the `configs/` folder of this
-checkout. Every error names the file, the key and the field.
+Configs come from PARETOBOT_CONFIGS (a folder) when set, else the defaults shipped in the package
+(bot/defaults/configs). Every error names the file, the key and the field.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from bot.defaults import CONFIGS
 
 
 class ConfigError(ValueError):
@@ -94,7 +96,7 @@ class AnalysisPolicy(BaseModel):
 
 def config_dir() -> Path:
     env = os.environ.get("PARETOBOT_CONFIGS")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "configs"
+    return Path(env) if env else CONFIGS
 
 
 def describe(exc: ValidationError, most: int = 5) -> str:

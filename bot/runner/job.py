@@ -117,7 +117,9 @@ class Job(BaseModel):
     @classmethod
     def _recipe(cls, value: str | None) -> str | None:
         if value is not None and not RECIPE_NAME.match(value):
-            raise ValueError("must be a recipe file name in workflows/ (letters, digits, . _ -)")
+            raise ValueError(
+                "must be a recipe file name in the recipes folder (letters, digits, . _ -)"
+            )
         return value
 
     @model_validator(mode="before")

@@ -1,4 +1,4 @@
-"""The files a run leaves, in the layout `paretobot ingest` reads (docs in workflows/README.md):
+"""The files a run leaves, in the layout `paretobot ingest` reads (bot/defaults/recipes/README.md):
 
 DIR/<name>/r<repeat>/c<conc>.json        the client's own result file (SGLang: c<conc>.jsonl)
 DIR/<name>/r<repeat>/paretobot-meta.json what ingest needs that the result file lacks

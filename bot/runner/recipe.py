@@ -1,4 +1,4 @@
-"""Recipes (workflows/*.yaml): how one framework is served and benchmarked, as data.
+"""Recipes (bot/defaults/recipes/*.yaml): how one framework is served and benchmarked, as data.
 
 A recipe holds argv templates, never shell strings. A template element is a string in which
 `{name}` is replaced by one value (see `variables`); a value is inserted as text and never parsed
@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.config import ConfigError, describe, read_yaml
+from bot.defaults import RECIPES
 from bot.runner.job import RECIPE_NAME, Job
 
 RECIPES_ENV = "PARETOBOT_RECIPES"
@@ -27,17 +28,10 @@ class RecipeError(ValueError):
     """A recipe is missing or invalid: a bot error (the job cannot be run as written)."""
 
 
-CHECKOUT_RECIPES = Path(__file__).resolve().parents[2] / "workflows"
-
-
 def recipes_dir() -> Path:
-    """PARETOBOT_RECIPES when set, else `workflows/` of this checkout (an editable install), else
-    `workflows/` where paretobot runs (the benchmark workflow installs with `pip install .` and runs
-    from the checkout)."""
+    """PARETOBOT_RECIPES when set, else the recipes shipped in the package (bot/defaults)."""
     env = os.environ.get(RECIPES_ENV)
-    if env:
-        return Path(env)
-    return CHECKOUT_RECIPES if CHECKOUT_RECIPES.is_dir() else Path.cwd() / "workflows"
+    return Path(env) if env else RECIPES
 
 
 class _Strict(BaseModel):
