@@ -31,19 +31,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from bot.analysis.economics import cost_per_million_tokens, tokens_per_mw
-from bot.analysis.frontier import frontier_of, throughput_at
-from bot.analysis.stats import Estimate, Prior, ratio_of_logs
+from bot.analysis.frontier import GRID, frontier_of, grid, is_range, log_curves, shared_range
+from bot.analysis.noise import NoiseModel, noise_model
+from bot.analysis.stats import Estimate, ratio_of_logs, ratios_of_logs
 from bot.analysis.suspect import SuspectPoint, without_suspect
 from bot.config import AnalysisPolicy, PriceTable
 from bot.model import Build, ConfigKey, Frontier, Sweep
 
-GRID = 64  # interactivity levels across the overlap (log-spaced)
 PROFILE = 16  # of them, reported in `profile`
 MIN_REGION = GRID // 16  # consecutive levels (1/16 of the overlap) that make a region
-MIN_SPAN = 1.01  # an overlap narrower than 1% of interactivity is one level, not a range
 
 
 @dataclass(frozen=True)
@@ -97,6 +95,7 @@ class Comparison:
     profile: tuple[Level, ...] = ()
     regions: tuple[Region, ...] = ()  # where one side is surely ahead
     suspect: tuple[SuspectPoint, ...] = ()  # left out of every estimate
+    noise: NoiseModel | None = None  # learned from other builds, when history was given
     costs: tuple[CostChange, ...] = ()  # at each target in range, per price tier
     notes: tuple[str, ...] = ()
 
@@ -117,69 +116,6 @@ class Comparison:
     def crossing(self) -> bool:
         """The frontiers cross: each side is surely ahead somewhere in the overlap."""
         return len({r.ahead for r in self.regions}) == 2
-
-
-def shared_range(frontiers: Sequence[Frontier]) -> tuple[float, float] | None:
-    """The interactivity range that every frontier reaches (None if they share none)."""
-    ranges = [f.interactivity_range for f in frontiers]
-    if not ranges or any(r is None for r in ranges):
-        return None
-    lo = max(r[0] for r in ranges if r)
-    hi = min(r[1] for r in ranges if r)
-    return (lo, hi) if lo <= hi else None
-
-
-def is_range(span: tuple[float, float] | None) -> bool:
-    """A span wide enough to average over (not one level)."""
-    return span is not None and span[1] >= span[0] * MIN_SPAN
-
-
-def grid(span: tuple[float, float], levels: int = GRID) -> np.ndarray:
-    return np.geomspace(span[0], span[1], levels)
-
-
-def log_curves(frontiers: Sequence[Frontier], levels: np.ndarray) -> np.ndarray:
-    """log throughput of each frontier (rows) at each level (columns)."""
-    return np.log(np.array([throughput_at(f, levels) for f in frontiers]))
-
-
-def matched_summary(frontier: Frontier, span: tuple[float, float]) -> float:
-    """A run's mean log throughput over the span: what the headline compares run by run."""
-    return float(log_curves([frontier], grid(span))[0].mean())
-
-
-def _pointwise(lb: np.ndarray, lc: np.ndarray, confidence: float) -> list[Estimate]:
-    """The change at every level (columns), each with its run-to-run t interval (vectorised:
-    the same formula as stats.ratio_of_logs, without a prior)."""
-    nb, nc = len(lb), len(lc)
-    mb, mc = lb.mean(axis=0), lc.mean(axis=0)
-    df = nb + nc - 2
-    ss = ((lb - mb) ** 2).sum(axis=0) + ((lc - mc) ** 2).sum(axis=0)
-    out = []
-    if df > 0:
-        se = np.sqrt(ss / df * (1 / nb + 1 / nc))
-        t_crit = float(stats.t.ppf(0.5 + confidence / 2, df))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            p = 2 * stats.t.sf(np.abs(mc - mb) / se, df)
-    for k in range(lb.shape[1]):
-        diff, common = mc[k] - mb[k], {"n_baseline": nb, "n_candidate": nc}
-        values = {"baseline": math.exp(mb[k]), "candidate": math.exp(mc[k])}
-        if df <= 0 or se[k] == 0:
-            out.append(Estimate(math.exp(diff), **common, **values))
-            continue
-        out.append(
-            Estimate(
-                math.exp(diff),
-                math.exp(diff - t_crit * se[k]),
-                math.exp(diff + t_crit * se[k]),
-                float(p[k]),
-                method=f"pooled t over runs ({nb} vs {nc}, {df} df)",
-                df=df,
-                **common,
-                **values,
-            )
-        )
-    return out
 
 
 def _regions(levels: np.ndarray, along: list[Estimate], policy: AnalysisPolicy) -> list[Region]:
@@ -256,14 +192,15 @@ def compare(
     candidate: Sequence[Sweep],
     *,
     policy: AnalysisPolicy | None = None,
-    prior: Prior | None = None,
+    history: Sequence[Sweep] = (),
     prices: PriceTable | None = None,
 ) -> Comparison:
     """Compare the candidate's frontier with the baseline's for one configuration.
 
     Each side is one or more sweeps (runs) of one build; sweeps without points (failed runs)
-    are left out here and judged by the verdict. `prior` is the run-to-run variance of the
-    matched summary learned from other builds, used when the runs at hand are few.
+    are left out here and judged by the verdict. `history` is every stored sweep of the
+    configuration: the run-to-run noise of builds other than these two, over this overlap,
+    joins the headline's interval when the runs at hand are few.
     """
     policy = policy or AnalysisPolicy()
     base_in = [s for s in baseline if s.points]
@@ -280,10 +217,14 @@ def compare(
     fc = [frontier_of([s]) for s in cand]
     confidence = policy.confidence
 
-    def runs(values_b: list[float], values_c: list[float], use_prior: bool = False) -> Estimate:
-        return ratio_of_logs(values_b, values_c, confidence, prior if use_prior else None)
+    def runs(values_b: list[float], values_c: list[float]) -> Estimate:
+        return ratio_of_logs(values_b, values_c, confidence)
 
     span = shared_range([*fb, *fc])
+    noise = None
+    if history:
+        ends = {base[0].build, cand[0].build}  # never their own noise: that would be circular
+        noise = noise_model(history, policy, exclude=ends, span=span if is_range(span) else None)
     notes = []
     matched, profile, regions, targets = None, (), [], {}
     if span is None:
@@ -297,8 +238,9 @@ def compare(
     else:
         levels = grid(span)
         lb, lc = log_curves(fb, levels), log_curves(fc, levels)
-        matched = runs(list(lb.mean(axis=1)), list(lc.mean(axis=1)), use_prior=True)
-        along = _pointwise(lb, lc, confidence)
+        prior = noise.prior() if noise else None
+        matched = ratio_of_logs(lb.mean(axis=1), lc.mean(axis=1), confidence, prior)
+        along = ratios_of_logs(lb, lc, confidence)
         regions = _regions(levels, along, policy)
         picks = np.linspace(0, GRID - 1, PROFILE).round().astype(int)
         profile = tuple(Level(float(levels[k]), along[k]) for k in picks)
@@ -306,10 +248,10 @@ def compare(
             unsure = _unsure_crossing(levels, along, math.log1p(policy.min_effect))
             if unsure:
                 notes.append(unsure)
-        for t in policy.targets:
-            if span[0] <= t <= span[1]:
-                at = np.array([t])
-                targets[t] = runs(list(log_curves(fb, at)[:, 0]), list(log_curves(fc, at)[:, 0]))
+        at = np.array([t for t in policy.targets if span[0] <= t <= span[1]])
+        if len(at):
+            found = ratios_of_logs(log_curves(fb, at), log_curves(fc, at), confidence)
+            targets = dict(zip(at.tolist(), found, strict=True))
     if suspect:
         notes.append(
             f"{len(suspect)} point(s) with suspect interactivity left out (listed under suspect)"
@@ -331,6 +273,7 @@ def compare(
         profile=profile,
         regions=tuple(regions),
         suspect=tuple(suspect),
+        noise=noise,
         costs=tuple(cost_changes(targets, config.hardware, prices)),
         notes=tuple(notes),
     )

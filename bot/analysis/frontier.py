@@ -69,3 +69,38 @@ def throughput_at(frontier: Frontier, interactivity: float | np.ndarray) -> np.n
     out = np.exp(np.interp(x, xs, ys))
     out[(x < xs[0] - 1e-12) | (x > xs[-1] + 1e-12)] = np.nan
     return out
+
+
+# ---- the ranges and levels comparisons and histories are made over -------------------------
+
+GRID = 64  # interactivity levels across a shared range (log-spaced)
+MIN_SPAN = 1.01  # a range narrower than 1% of interactivity is one level, not a range
+
+
+def shared_range(frontiers: Sequence[Frontier]) -> tuple[float, float] | None:
+    """The interactivity range that every frontier reaches (None if they share none)."""
+    ranges = [f.interactivity_range for f in frontiers]
+    if not ranges or any(r is None for r in ranges):
+        return None
+    lo = max(r[0] for r in ranges if r)
+    hi = min(r[1] for r in ranges if r)
+    return (lo, hi) if lo <= hi else None
+
+
+def is_range(span: tuple[float, float] | None) -> bool:
+    """A span wide enough to average over (not one level)."""
+    return span is not None and span[1] >= span[0] * MIN_SPAN
+
+
+def grid(span: tuple[float, float], levels: int = GRID) -> np.ndarray:
+    return np.geomspace(span[0], span[1], levels)
+
+
+def log_curves(frontiers: Sequence[Frontier], levels: np.ndarray) -> np.ndarray:
+    """log throughput of each frontier (rows) at each level (columns)."""
+    return np.log(np.array([throughput_at(f, levels) for f in frontiers]))
+
+
+def matched_summary(frontier: Frontier, span: tuple[float, float]) -> float:
+    """A run's mean log throughput over the span: what the headline compares run by run."""
+    return float(log_curves([frontier], grid(span))[0].mean())

@@ -2,7 +2,7 @@
 changed.
 
 A value is the geometric-mean throughput per GPU over the interactivity range that every
-measured run reaches (the same range for all, so values are comparable: compare.matched_summary),
+measured run reaches (the same range for all, so values are comparable: frontier.matched_summary),
 averaged over the runs of a build in log space, with a t interval when a build has two or more
 runs. Per build, runs of one image on different days are one value; per run (`by="date"`),
 every run is its own value in date order, so a drift between days shows. If the runs share no
@@ -22,8 +22,7 @@ import numpy as np
 from scipy import stats
 
 from bot.analysis.changepoints import ChangePoint, detect
-from bot.analysis.compare import is_range, matched_summary, shared_range
-from bot.analysis.frontier import frontier_of
+from bot.analysis.frontier import frontier_of, is_range, matched_summary, shared_range
 from bot.analysis.suspect import without_suspect
 from bot.analysis.verdict import usable
 from bot.config import AnalysisPolicy
@@ -107,17 +106,21 @@ def history(sweeps: Sequence[Sweep], policy: AnalysisPolicy, by: str = BY_BUILD)
             "range: matched throughput refused, peak throughput used"
         )
         span = None
-    values = [
-        SeriesValue(
-            label=group[0].build.label if by == BY_BUILD else group[0].run_id,
-            build=group[0].build,
-            at=_latest(group),
-            runs=len(group),
-            causes=tuple(sorted({s.cause for s in group if s.cause})),
-            **_named(_value(frontiers, span, policy.confidence) if frontiers else None),
+    values = []
+    for group, frontiers in zip(groups, trusted, strict=True):
+        value, low, high = _value(frontiers, span, policy.confidence) if frontiers else (None,) * 3
+        values.append(
+            SeriesValue(
+                label=group[0].build.label if by == BY_BUILD else group[0].run_id,
+                build=group[0].build,
+                at=_latest(group),
+                value=value,
+                low=low,
+                high=high,
+                runs=len(group),
+                causes=tuple(sorted({s.cause for s in group if s.cause})),
+            )
         )
-        for group, frontiers in zip(groups, trusted, strict=True)
-    ]
     settings = policy.changepoints
     changes = detect(
         [v.value for v in values],
@@ -131,9 +134,3 @@ def history(sweeps: Sequence[Sweep], policy: AnalysisPolicy, by: str = BY_BUILD)
         else "peak tok/s/GPU (the runs share no interactivity range)"
     )
     return History(sweeps[0].config, by, tuple(values), measure, tuple(changes), tuple(notes))
-
-
-def _named(value: tuple[float, float | None, float | None] | None) -> dict:
-    if value is None:
-        return {"value": None}
-    return dict(zip(("value", "low", "high"), value, strict=True))

@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.analysis.compare import is_range, matched_summary, shared_range
-from bot.analysis.frontier import frontier_of
+from bot.analysis.frontier import frontier_of, is_range, matched_summary, shared_range
 from bot.analysis.stats import Prior, repeats_needed
 from bot.analysis.suspect import without_suspect
 from bot.config import AnalysisPolicy
@@ -103,7 +102,7 @@ def noise_model(
 ) -> NoiseModel:
     """Pool the spread of repeated runs of each build of one configuration, except `exclude`.
 
-    The run summary is the one the comparison's headline uses (compare.matched_summary over
+    The run summary is the one the comparison's headline uses (frontier.matched_summary over
     `span`, the comparison's overlap, where the history's runs reach it), so the learned spread
     can stand in for runs a comparison does not have.
     """

@@ -51,59 +51,67 @@ class Estimate:
         return self.low is not None and self.high is not None
 
 
-def pooled_variance(groups: Sequence[Sequence[float]]) -> tuple[float, int]:
-    """Within-group variance pooled over groups, and its degrees of freedom (0: none)."""
-    sum_sq, df = 0.0, 0
-    for group in groups:
-        values = np.asarray(group, dtype=float)
-        if len(values) >= 2:
-            sum_sq += float(((values - values.mean()) ** 2).sum())
-            df += len(values) - 1
-    return (sum_sq / df if df else 0.0), df
-
-
-def with_prior(variance: float, df: float, prior: Prior | None) -> tuple[float, float]:
-    """Pool a variance with a prior one, weighting each by its degrees of freedom."""
+def with_prior(variance: np.ndarray, df: int, prior: Prior | None) -> tuple[np.ndarray, float]:
+    """Pool variances with a prior one, weighting each by its degrees of freedom."""
     if prior is None or prior.df <= 0:
         return variance, df
     return (variance * df + prior.variance * prior.df) / (df + prior.df), df + prior.df
 
 
-def estimate(
-    mean_b: float,
-    mean_c: float,
-    variance: float,
-    df: float,
-    n_baseline: int,
-    n_candidate: int,
-    confidence: float,
-    method: str,
-) -> Estimate:
-    """exp(mean_c - mean_b) with a t interval, given the variance of one run's log summary."""
-    diff = mean_c - mean_b
-    common = dict(
-        n_baseline=n_baseline,
-        n_candidate=n_candidate,
-        baseline=math.exp(mean_b),
-        candidate=math.exp(mean_c),
-    )
-    if df <= 0:
-        return Estimate(
-            math.exp(diff), method="none: one run per side and no noise history", **common
-        )
-    se = math.sqrt(variance * (1 / n_baseline + 1 / n_candidate))
-    if se == 0:  # identical runs: the data cannot say how sure, so say nothing rather than p=0
-        return Estimate(math.exp(diff), method="none: the runs do not vary at all", **common)
-    t_crit = float(stats.t.ppf(0.5 + confidence / 2, df))
-    return Estimate(
-        ratio=math.exp(diff),
-        low=math.exp(diff - t_crit * se),
-        high=math.exp(diff + t_crit * se),
-        p_value=float(2 * stats.t.sf(abs(diff) / se, df)),
-        method=method,
-        df=df,
-        **common,
-    )
+def ratios_of_logs(
+    baseline: np.ndarray,
+    candidate: np.ndarray,
+    confidence: float = 0.95,
+    prior: Prior | None = None,
+) -> list[Estimate]:
+    """Per column, the difference of the sides' mean logs as a ratio with a pooled t interval
+    over runs (rows). One call serves a whole profile of levels at once."""
+    b, c = np.atleast_2d(baseline), np.atleast_2d(candidate)
+    nb, nc = len(b), len(c)
+    if not nb or not nc:
+        raise ValueError("each side needs at least one value")
+    mb, mc = b.mean(axis=0), c.mean(axis=0)
+    own_df = nb + nc - 2
+    sum_sq = ((b - mb) ** 2).sum(axis=0) + ((c - mc) ** 2).sum(axis=0)
+    variance, df = with_prior(sum_sq / own_df if own_df else np.zeros_like(mb), own_df, prior)
+    method = f"pooled t over runs ({nb} vs {nc}, {own_df} df)"
+    if prior is not None and prior.df > 0:
+        method += f" with {prior.source}"
+    se = np.sqrt(variance * (1 / nb + 1 / nc))
+    diff = mc - mb
+    if df > 0:
+        t_crit = float(stats.t.ppf(0.5 + confidence / 2, df))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = 2 * stats.t.sf(np.abs(diff) / se, df)
+    out = []
+    for k in range(len(diff)):
+        common = {
+            "n_baseline": nb,
+            "n_candidate": nc,
+            "baseline": math.exp(mb[k]),
+            "candidate": math.exp(mc[k]),
+        }
+        ratio = math.exp(diff[k])
+        if df <= 0:
+            out.append(
+                Estimate(ratio, method="none: one run per side and no noise history", **common)
+            )
+        elif se[k] == 0:  # identical runs: the data cannot say how sure, so say nothing
+            out.append(Estimate(ratio, method="none: the runs do not vary at all", **common))
+        else:
+            half = t_crit * se[k]
+            out.append(
+                Estimate(
+                    ratio,
+                    math.exp(diff[k] - half),
+                    math.exp(diff[k] + half),
+                    float(p[k]),
+                    method=method,
+                    df=df,
+                    **common,
+                )
+            )
+    return out
 
 
 def ratio_of_logs(
@@ -112,18 +120,10 @@ def ratio_of_logs(
     confidence: float = 0.95,
     prior: Prior | None = None,
 ) -> Estimate:
-    """Difference of mean log summaries as a ratio, with a pooled t interval over runs."""
-    b = np.asarray(baseline, dtype=float)
-    c = np.asarray(candidate, dtype=float)
-    if not len(b) or not len(c):
-        raise ValueError("each side needs at least one value")
-    own, own_df = pooled_variance([b, c])
-    variance, df = with_prior(own, own_df, prior)
-    method = f"pooled t over runs ({len(b)} vs {len(c)}, {own_df} df)"
-    if prior is not None and prior.df > 0:
-        method += f" with {prior.source}"
-    mean_b, mean_c = float(b.mean()), float(c.mean())
-    return estimate(mean_b, mean_c, variance, df, len(b), len(c), confidence, method)
+    """The difference of two groups of log run summaries, as a ratio with a pooled t interval."""
+    b = np.asarray(baseline, dtype=float).reshape(-1, 1)
+    c = np.asarray(candidate, dtype=float).reshape(-1, 1)
+    return ratios_of_logs(b, c, confidence, prior)[0]
 
 
 def repeats_needed(

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.analysis.compare import Comparison, compare
-from bot.analysis.noise import NoiseModel, noise_model
+from bot.analysis.noise import NoiseModel
 from bot.analysis.stats import Estimate
 from bot.config import AnalysisPolicy, PriceTable
 from bot.model import Build, ConfigKey, Point, Sweep
@@ -38,7 +38,11 @@ class Verdict:
     comparison: Comparison | None = None
     failed_concurrencies: tuple[int, ...] = ()  # fail on the candidate, worked on the baseline
     repeats_needed: int | None = None  # per side, to see min_effect, from the noise model
-    noise: NoiseModel | None = None  # learned from other builds of the configuration
+
+    @property
+    def noise(self) -> NoiseModel | None:
+        """The noise learned from other builds of the configuration (when history was given)."""
+        return self.comparison.noise if self.comparison else None
 
 
 def _point_failed(point: Point, policy: AnalysisPolicy) -> bool:
@@ -162,13 +166,8 @@ def judge(
         return Verdict(*who, UNLOCK, f"failed on the baseline{cause}, runs on the candidate")
     if not cand_ok:
         return Verdict(*who, BREAKAGE, f"ran on the baseline, fails on the candidate{cause}")
-    comparison = compare(base, cand, policy=policy, prices=prices)
-    noise = None
-    if history:  # learn the noise over the very range compared, then compare with it
-        ends = {baseline[0].build, candidate[0].build}
-        noise = noise_model(history, policy, exclude=ends, span=comparison.overlap)
-        if noise.prior() is not None:
-            comparison = compare(base, cand, policy=policy, prior=noise.prior(), prices=prices)
+    comparison = compare(base, cand, policy=policy, history=history, prices=prices)
+    noise = comparison.noise
     headline = comparison.headline
     if comparison.matched is not None and comparison.overlap is not None:
         what = f"throughput/GPU at matched interactivity over {_span(*comparison.overlap)}"
@@ -191,4 +190,4 @@ def judge(
         reason += (
             f"; history says {needed} runs per side would show a {policy.min_effect:.0%} change"
         )
-    return Verdict(*who, kind, reason, comparison, newly_failed, needed, noise)
+    return Verdict(*who, kind, reason, comparison, newly_failed, needed)
