@@ -161,6 +161,18 @@ INTERACTIVITY_SOURCES = (
 SWEEP_OK = "ok"
 SWEEP_FAILED = "failed"
 
+# Why a configuration or one of its concurrencies failed: the contract between the runner (its
+# failure.json, bot/runner/failure.py says when each applies) and ingest, written once here.
+CLIENT_ERRORS = "client-errors"  # the client saw too many failed requests, or measured nothing
+FAILURE_CAUSES = (
+    "launch-failure",
+    "out-of-memory",
+    "health-timeout",
+    "crash",
+    CLIENT_ERRORS,
+    "timeout",
+)
+
 
 @dataclass(frozen=True)
 class Sweep:

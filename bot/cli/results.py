@@ -20,7 +20,7 @@ from bot.cli.common import CliError, err, out, print_json
 from bot.config import load_policy, load_prices
 from bot.defaults import EXAMPLES
 from bot.ingest import IngestError, Metadata, ParsedFile, parse_file, result_files
-from bot.model import Frontier
+from bot.model import Frontier, Run
 from bot.series import SeriesError, read_series
 
 # ---- ingest -------------------------------------------------------------------------------------
@@ -223,6 +223,11 @@ def _grouped(args: argparse.Namespace) -> dict:
     return select.by_config(sweeps)
 
 
+def _runs_by_id(args: argparse.Namespace) -> dict[str, Run]:
+    """Every run's record (health, exclusion), for marking the runs a result comes from."""
+    return {r.run_id: r for r in store.load_runs(store.open_store(args.db))}
+
+
 def _frontiers(args: argparse.Namespace) -> list[Frontier]:
     prices = load_prices()
     frontiers = []
@@ -258,7 +263,7 @@ def _frontier_table(f: Frontier) -> Table:
 
 def cmd_frontier(args: argparse.Namespace) -> int:
     frontiers = _frontiers(args)
-    runs = {r.run_id: r for r in store.load_runs(store.open_store(args.db))}
+    runs = _runs_by_id(args)
     if args.json:
         print_json(
             [
@@ -295,7 +300,7 @@ def verdicts_for(args: argparse.Namespace) -> list[Verdict]:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     verdicts = verdicts_for(args)
-    runs = {r.run_id: r for r in store.load_runs(store.open_store(args.db))}
+    runs = _runs_by_id(args)
     if args.json:
         print_json([report.verdict_json(v, runs) for v in verdicts])
     else:

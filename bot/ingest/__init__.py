@@ -22,7 +22,7 @@ from bot.ingest.inferencex import RunStat
 from bot.ingest.metadata import Metadata, is_sidecar, metadata_for
 from bot.ingest.reading import Reading
 from bot.ingest.runs import RunFolder, resolve_run
-from bot.model import SWEEP_FAILED, Build, ConfigKey, Sweep
+from bot.model import CLIENT_ERRORS, SWEEP_FAILED, Build, ConfigKey, Sweep
 
 __all__ = [
     "FailedPoint",
@@ -48,9 +48,7 @@ PARSERS: dict[str, Parser] = {
 }
 RUN_STATS = "inferencex-run-stats"
 FAILURE = "paretobot-failure"
-# A concurrency the client could not measure: the cause in bot/runner/failure.py's vocabulary
-# ("more than 5% of a point's requests failed, or the client could not produce a result").
-FAILED_ENTRY_CAUSE = "client-errors"
+FAILED_ENTRY_CAUSE = CLIENT_ERRORS  # a concurrency the client could not measure
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.ingest import fields as f
+from bot.model import FAILURE_CAUSES
 
-CAUSES = (
-    "launch-failure",
-    "out-of-memory",
-    "health-timeout",
-    "crash",
-    "client-errors",
-    "timeout",
-)
+CAUSES = FAILURE_CAUSES
 MAX_LOG_CHARS = 4000
 
 

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-CAUSES = ("launch-failure", "out-of-memory", "health-timeout", "crash", "client-errors", "timeout")
+from bot.model import FAILURE_CAUSES
+
+CAUSES = FAILURE_CAUSES
 MAX_FAILED_FRACTION = 0.05
 TAIL_LINES = 50
 _READ_BYTES = 1024 * 1024
