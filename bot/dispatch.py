@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from bot import store
 from bot.model import Job, UpstreamEvent
+from bot.runner.job import spec_of
 
 SENT, ALREADY_SENT, FOUND = "sent", "already sent", "found among runs"
 MAX_INPUT_CHARS = 65_535  # GitHub's limit for one workflow_dispatch input
@@ -50,34 +51,8 @@ class Dispatch:
 
 
 def job_json(job: Job) -> dict[str, Any]:
-    """A job as the benchmark workflow's matrix and `paretobot run-job` read it."""
-    return {
-        "config": job.config.slug,
-        "entry": job.entry,
-        "model": job.model_id,
-        "model_key": job.config.model,
-        "image": job.image,
-        "runner": job.runner,
-        "framework": job.build.framework,
-        "version": job.build.version,
-        "commit": job.build.commit,
-        "concurrencies": list(job.concurrencies),
-        "repeats": job.repeats,
-        "reasons": list(job.reasons),
-        # what the runner needs to launch the server and label the results
-        "hardware": job.config.hardware,
-        "precision": job.config.precision,
-        "gpus": job.config.gpus,
-        "tp": job.config.tp,
-        "ep": job.config.ep,
-        "pp": job.config.pp,
-        "dp_attention": job.config.dp_attention,
-        "spec_method": job.config.spec_method,
-        "disagg": job.config.disagg,
-        "isl": job.config.isl,
-        "osl": job.config.osl,
-        "scenario": job.config.scenario,
-    }
+    """A job as the benchmark workflow's matrix and `run-job` read it (bot/runner/job.py)."""
+    return spec_of(job).model_dump(mode="json", exclude_unset=True)
 
 
 def dispatch_key(event: UpstreamEvent, chunk: int) -> str:
@@ -105,7 +80,7 @@ def within_daily_budget(
 
 @dataclass(frozen=True)
 class GitHubActions:
-    """What sending needs from GitHub: a POST and a look at the runs (bot/upstream/github.py)."""
+    """What sending needs from GitHub: a POST and a look at the runs (bot/github/api.py)."""
 
     post: Callable[[dict[str, str]], None]
     titles: Callable[[], set[str]]

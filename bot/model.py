@@ -6,6 +6,21 @@ import fnmatch
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+# ---- the verdict vocabulary: one word per difference between two builds of one configuration ----
+# (bot/analysis/verdict.py decides which applies; attribution, reports and the CI gate read these)
+REGRESSION, IMPROVEMENT = "regression", "improvement"
+UNLOCK, BREAKAGE, PARTIAL = "unlock", "breakage", "partial"
+NO_CHANGE, INCONCLUSIVE, MIXED = "no-change", "inconclusive", "mixed"
+VERDICT_KINDS = (REGRESSION, IMPROVEMENT, MIXED, UNLOCK, BREAKAGE, PARTIAL, NO_CHANGE, INCONCLUSIVE)
+# the kinds that are a change: published (comment, changelog entry) and attributed to a PR
+CHANGE_KINDS = (REGRESSION, IMPROVEMENT, MIXED, UNLOCK, BREAKAGE, PARTIAL)
+
+
+def sku(hardware: str) -> str:
+    """The GPU SKU of a hardware or runner name: 'b200-dgxc-slurm' -> 'b200',
+    'cluster:gb300-nv' -> 'gb300', 'MI355X' -> 'mi355x'."""
+    return hardware.removeprefix("cluster:").split("-", 1)[0].lower()
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)

@@ -13,8 +13,10 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.errors import ParetobotError
 
-class SeriesError(ValueError):
+
+class SeriesError(ParetobotError, ValueError):
     """The CSV cannot be read as a series; the message names the row and column."""
 
 

@@ -20,9 +20,9 @@ from sqlalchemy.engine import Engine
 from bot import dispatch, store
 from bot.config.matrix import MatrixJob
 from bot.config.upstreams import RulesFile, Upstream, UpstreamsFile
+from bot.github import api as gh_api
 from bot.model import Job, UpstreamEvent
 from bot.plan import Plan, is_watched, plan
-from bot.upstream import github as gh_api
 
 FIRST_LOOK_BACK = timedelta(days=1)  # how far back the very first pass looks
 
@@ -138,7 +138,7 @@ def watch_once(ctx: Context, now: datetime) -> Report:
         try:
             for event in new_events(ctx, upstream, now):
                 report.handled.append(handle(ctx, event, upstream))
-        except (gh_api.UpstreamError, OSError) as exc:
+        except (gh_api.GitHubError, OSError) as exc:
             report.errors.append(f"{upstream.repo}: {exc}")
     return report
 
@@ -157,6 +157,6 @@ def watch_event(ctx: Context, event: UpstreamEvent) -> Report:
             files = gh_api.pull_files(ctx.gh, event.upstream, int(event.name))
             event = replace(event, files=files)
         report.handled.append(handle(ctx, event, upstream))
-    except (gh_api.UpstreamError, OSError) as exc:
+    except (gh_api.GitHubError, OSError) as exc:
         report.errors.append(f"{event.upstream}: {exc}")
     return report

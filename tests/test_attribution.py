@@ -14,9 +14,9 @@ import pytest
 
 from bot.attribution.candidates import commit_title, from_commit_log, pr_number
 from bot.attribution.rank import Components, ConfigError, is_decisive, load_components, rank
+from bot.github.api import GitHubError, Settings, connect
+from bot.github.compare import pulls_between
 from bot.model import Candidate, ConfigKey, PullRequest
-from bot.upstream.compare import pulls_between
-from bot.upstream.github import Settings, UpstreamError, connect
 
 pytest_plugins = ["standin.plugin"]
 
@@ -401,7 +401,7 @@ def test_pulls_between_reads_first_parent_prs_and_commits_without_one(github_sta
 
 def test_pulls_between_an_empty_range_and_errors(github_standin, aiter):
     assert pulls_between(aiter, AITER, _sha(6), _sha(6)) == []
-    with pytest.raises(UpstreamError, match=r"comparing nope\.\.\.v1\.0 in ROCm/aiter: HTTP 404"):
+    with pytest.raises(GitHubError, match=r"comparing nope\.\.\.v1\.0 in ROCm/aiter: HTTP 404"):
         pulls_between(aiter, AITER, "nope", "v1.0")
     github_standin.fail_next("502")  # retried
     assert [p.number for p in pulls_between(aiter, AITER, _sha(5), _sha(6))] == [104]
@@ -410,7 +410,7 @@ def test_pulls_between_an_empty_range_and_errors(github_standin, aiter):
 
 def test_pulls_between_gives_up_after_retries_without_the_token(github_standin, aiter):
     github_standin.fail_next("500", count=20)
-    with pytest.raises(UpstreamError) as err:
+    with pytest.raises(GitHubError) as err:
         pulls_between(aiter, AITER, "v1.0", _sha(6))
     assert str(err.value).startswith("comparing v1.0...")
     assert "ROCm/aiter" in str(err.value) and "Bearer" not in str(err.value)

@@ -23,9 +23,9 @@ from bot.attribution.bisect import (
     start,
 )
 from bot.config import AnalysisPolicy
+from bot.github import api as gh_api
 from bot.ingest import ParsedFile
 from bot.model import Build, ConfigKey, Job, Point, Sweep
-from bot.upstream import github as gh_api
 
 pytest_plugins = ["standin.plugin"]
 

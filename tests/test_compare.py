@@ -13,7 +13,7 @@ from bot.analysis.compare import compare
 from bot.analysis.verdict import MIXED, judge
 from bot.config import AnalysisPolicy, load_prices
 from bot.model import Build, ConfigKey, Point, Sweep
-from bot.report.publish import headline
+from bot.report.comment import headline
 
 CONFIG = ConfigKey("m", "fp8", "h100", "vllm", isl=1024, osl=1024, gpus=8, tp=8)
 OLD, NEW = Build("vllm", "0.1"), Build("vllm", "0.2")

@@ -288,12 +288,12 @@ def test_webhook_examples(webhook_examples):
     assert published and published[0]["release"]["tag_name"]
 
 
-# ---- the bot's own calls (bot/upstream/github.py), not just PyGithub's --------------------------
+# ---- the bot's own calls (bot/github/api.py), not just PyGithub's --------------------------
 
 
 @pytest.fixture
 def bot_gh(github_contract):
-    from bot.upstream import github as gh_api
+    from bot.github import api as gh_api
 
     client = gh_api.connect(gh_api.Settings(api_url=github_contract, token="x", retries=0))
     yield client
@@ -301,21 +301,21 @@ def bot_gh(github_contract):
 
 
 def _bot(fn):
-    """Run a bot call, turning its UpstreamError into what Recorder.call reports."""
-    from bot.upstream.github import UpstreamError
+    """Run a bot call, turning its GitHubError into what Recorder.call reports."""
+    from bot.github.api import GitHubError
 
     def run():
         try:
             result = fn()
             return list(result) if not isinstance(result, (set, type(None))) else result
-        except UpstreamError as exc:
+        except GitHubError as exc:
             raise github.GithubException(0, str(exc)) from exc
 
     return run
 
 
 def test_the_bots_own_requests_match_githubs_description(bot_gh, http):
-    from bot.upstream import github as gh_api
+    from bot.github import api as gh_api
 
     late = datetime(2100, 1, 1, tzinfo=UTC)  # stop after the first page's first item
     http.call("bot: releases", _bot(lambda: gh_api.releases(bot_gh, REPO, late)), r"/releases")
@@ -351,7 +351,7 @@ def test_the_bots_own_requests_match_githubs_description(bot_gh, http):
 
 def test_webhook_examples_become_upstream_events(webhook_examples):
     """Every real example payload of the events the bot reads parses, or is rightly no event."""
-    from bot.upstream.events import event_from_payload
+    from bot.github.events import event_from_payload
 
     for payload in webhook_examples["release"]:
         event = event_from_payload("release", payload)
@@ -379,7 +379,7 @@ def test_webhook_examples_become_upstream_events(webhook_examples):
 
 
 def test_truncated_and_hostile_webhook_payloads(webhook_examples, tmp_path):
-    from bot.upstream.events import EventError, event_from_payload, read_event_file
+    from bot.github.events import EventError, event_from_payload, read_event_file
 
     merged = next(p for p in webhook_examples["pull_request"] if p["action"] == "closed")
     merged = json.loads(json.dumps(merged))

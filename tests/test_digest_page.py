@@ -18,12 +18,12 @@ import pytest
 from PIL import Image, ImageStat  # Pillow comes with matplotlib
 
 from bot.analysis.verdict import IMPROVEMENT, REGRESSION
+from bot.app.digest import gather_digest
 from bot.config import AnalysisPolicy
 from bot.ingest import Metadata, parse_file
 from bot.model import Attribution, Build, Candidate, PullRequest
-from bot.publish import gather_digest
+from bot.report.comment import change_key
 from bot.report.digest import digest_html
-from bot.report.publish import change_key
 
 REAL_VLLM = Path(__file__).parent / "data" / "real" / "vllm"
 KIMI_AGENTIC = (

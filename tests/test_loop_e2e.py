@@ -17,16 +17,18 @@ from bot import dispatch, store
 from bot.analysis import select
 from bot.analysis.history import history
 from bot.analysis.verdict import judge
+from bot.app.digest import gather_digest
 from bot.attribution import driver
 from bot.attribution.attribute import attribute, commits_of
 from bot.attribution.bisect import FOUND, expected_runs, start
 from bot.config import AnalysisPolicy
+from bot.github import api as gh_api
+from bot.github.compare import pulls_between
 from bot.ingest import ParsedFile
 from bot.model import Build, ConfigKey, Job, Point, Sweep
-from bot.publish import ChangelogFiles, change_posts, gather_digest, post_all, record_change
+from bot.publish import change_posts, post_all
+from bot.publish.changelog import ChangelogFiles, record_change
 from bot.report.digest import digest_markdown
-from bot.upstream import github as gh_api
-from bot.upstream.compare import pulls_between
 
 pytest_plugins = ["standin.plugin"]
 

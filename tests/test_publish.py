@@ -23,12 +23,21 @@ from bot.analysis.verdict import (
     UNLOCK,
     judge,
 )
+from bot.app.digest import gather_digest
 from bot.config import AnalysisPolicy
+from bot.github.api import connect, settings_from_env
 from bot.ingest import ParsedFile
 from bot.model import Attribution, Build, Candidate, ConfigKey, Point, PullRequest, Sweep
-from bot.report.digest import digest_html, digest_json, digest_markdown, open_bisections
-from bot.report.publish import change_key, comment_markdown, headline
-from bot.upstream.github import connect, settings_from_env
+from bot.publish import changelog
+from bot.report.comment import change_key, comment_markdown, headline
+from bot.report.digest import (
+    Digest,
+    DigestChange,
+    digest_html,
+    digest_json,
+    digest_markdown,
+    open_bisections,
+)
 
 pytest_plugins = ["standin.plugin"]
 
@@ -151,7 +160,7 @@ def test_a_quoted_marker_in_someone_elses_comment_is_not_ours(github_standin, gh
     v = judge(runs(OLD), runs(NEW, 0.88), POLICY)
     (post,) = publish.change_posts(v, repo=BENCH, issue=7, policy=POLICY)
     gh.get_repo(BENCH).get_issue(7).create_comment(f"> {post.marker}\n> quoting the bot")
-    assert publish.upsert_comment(gh, post).status == "created"
+    assert publish.post_all(gh, [post])[0].status == "created"
     bodies = [c["body"] for c in github_standin.comments(BENCH, 7)]
     assert bodies[0].startswith("> ") and bodies[1] == post.body
 
@@ -177,10 +186,10 @@ def test_a_verdict_that_is_no_longer_news_edits_but_never_creates(github_standin
     same = judge(runs(OLD), runs(NEW, 1.0), POLICY)
     assert same.kind == NO_CHANGE
     (post,) = publish.change_posts(same, repo=BENCH, issue=7, policy=POLICY)
-    assert publish.upsert_comment(gh, post).status == "skipped"
+    assert publish.post_all(gh, [post])[0].status == "skipped"
     assert github_standin.comments(BENCH, 7) == []
     publish.post_all(gh, publish.change_posts(regression, repo=BENCH, issue=7, policy=POLICY))
-    assert publish.upsert_comment(gh, post).status == "updated"  # more runs: no regression
+    assert publish.post_all(gh, [post])[0].status == "updated"  # more runs: no regression
     (comment,) = github_standin.comments(BENCH, 7)
     assert "did not measurably change" in comment["body"]
 
@@ -236,14 +245,14 @@ def test_mentions_only_when_configured_and_only_real_logins():
 def test_hostile_text_in_changelog_and_html_stays_text(tmp_path):
     v = judge(runs(OLD), runs(NEW, 0.88), POLICY)
     a = attribution(v, pull(HOSTILE_TITLE, HOSTILE_AUTHOR))
-    files = publish.ChangelogFiles(tmp_path / "perf-changelog.yaml")
-    publish.record_change(files, v, a, today=date(2026, 11, 20))
+    files = changelog.ChangelogFiles(tmp_path / "perf-changelog.yaml")
+    changelog.record_change(files, v, a, today=date(2026, 11, 20))
     (entry,) = yaml.safe_load(files.yaml.read_text())
     assert "\n" not in "".join(entry["description"])  # one line each, as YAML loads them
     assert any("<script>alert(1)</script>" in line for line in entry["description"])
     md_line = files.markdown.read_text().splitlines()[-1]
     assert "<script" not in md_line and "@everyone" not in md_line
-    digest = publish.Digest(T0, T0 + timedelta(days=7), (publish.DigestChange(v, None, None, a),))
+    digest = Digest(T0, T0 + timedelta(days=7), (DigestChange(v, None, None, a),))
     page = digest_html(digest)
     assert "<script" not in page and "&lt;script&gt;" in page
 
@@ -255,12 +264,12 @@ def test_changelog_entry_is_appended_once_in_inferencex_shape(tmp_path):
     target = tmp_path / "perf-changelog.yaml"
     shutil.copyfile(INFERENCEX_CHANGELOG, target)
     original = yaml.safe_load(target.read_text())
-    files = publish.ChangelogFiles(target)
+    files = changelog.ChangelogFiles(target)
     v = judge(failed(OLD), runs(NEW), POLICY)
-    first = publish.record_change(files, v, attribution(v), links=["https://gh/c/1"])
+    first = changelog.record_change(files, v, attribution(v), links=["https://gh/c/1"])
     assert [o.status for o in first] == ["created"] * 3
     text = target.read_text()
-    again = publish.record_change(files, v, attribution(v), links=["https://gh/c/1"])
+    again = changelog.record_change(files, v, attribution(v), links=["https://gh/c/1"])
     assert [o.status for o in again] == ["unchanged"] * 3
     assert target.read_text() == text
 
@@ -283,11 +292,11 @@ def test_changelog_entry_is_appended_once_in_inferencex_shape(tmp_path):
 
 
 def test_new_evidence_edits_the_entry_and_keeps_its_date(tmp_path):
-    files = publish.ChangelogFiles(tmp_path / "perf-changelog.yaml")
+    files = changelog.ChangelogFiles(tmp_path / "perf-changelog.yaml")
     v3 = judge(runs(OLD), runs(NEW, 0.88), POLICY)
-    publish.record_change(files, v3, today=date(2026, 11, 18), links=["https://gh/c/1"])
+    changelog.record_change(files, v3, today=date(2026, 11, 18), links=["https://gh/c/1"])
     v5 = judge(runs(OLD, n=5), runs(NEW, 0.88, n=5), POLICY)
-    later = publish.record_change(files, v5, attribution(v5), today=date(2026, 11, 25))
+    later = changelog.record_change(files, v5, attribution(v5), today=date(2026, 11, 25))
     assert [o.status for o in later] == ["updated"] * 3
     (entry,) = yaml.safe_load(files.yaml.read_text())
     assert "5 vs 5 runs" in entry["description"][0]
@@ -297,9 +306,9 @@ def test_new_evidence_edits_the_entry_and_keeps_its_date(tmp_path):
 
 
 def test_no_change_writes_no_entry(tmp_path):
-    files = publish.ChangelogFiles(tmp_path / "perf-changelog.yaml")
+    files = changelog.ChangelogFiles(tmp_path / "perf-changelog.yaml")
     v = judge(runs(OLD), runs(NEW), POLICY)
-    assert [o.status for o in publish.record_change(files, v)] == ["skipped"]
+    assert [o.status for o in changelog.record_change(files, v)] == ["skipped"]
     assert not files.yaml.exists()
 
 
@@ -339,7 +348,7 @@ BISECTIONS = [
 
 
 def test_digest_puts_regressions_first_then_unlocks_improvements_breakages():
-    digest = publish.gather_digest(
+    digest = gather_digest(
         week_of_changes(),
         since=T0,
         until=T0 + timedelta(days=7),
@@ -370,7 +379,7 @@ def test_digest_puts_regressions_first_then_unlocks_improvements_breakages():
 
 def test_builds_without_times_go_by_storage_order_and_count_as_fresh():
     sweeps = runs(OLD, config=cfg("x")) + runs(NEW, 0.8, config=cfg("x"))
-    digest = publish.gather_digest(sweeps, since=T0, until=T0 + timedelta(days=7), policy=POLICY)
+    digest = gather_digest(sweeps, since=T0, until=T0 + timedelta(days=7), policy=POLICY)
     (change,) = digest.changes
     assert (change.verdict.baseline, change.verdict.candidate, change.verdict.kind) == (
         OLD,
@@ -523,8 +532,8 @@ def test_digest_prints_markdown_and_refuses_a_bad_window(paretobot, engine, gith
 
 def test_a_huge_digest_is_cut_to_fit_one_comment():
     v = judge(runs(OLD), runs(NEW, 0.8), POLICY)
-    many = tuple(publish.DigestChange(v, None, None) for _ in range(400))
-    digest = publish.Digest(T0, T0 + timedelta(days=7), many)
+    many = tuple(DigestChange(v, None, None) for _ in range(400))
+    digest = Digest(T0, T0 + timedelta(days=7), many)
     assert len(digest_markdown(digest)) > 65_536
     post = publish.digest_post(digest, BENCH, 7)
     assert len(post.body) <= publish.MAX_COMMENT_CHARS

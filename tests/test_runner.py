@@ -115,8 +115,6 @@ def test_missing_and_oversized_job_files(tmp_path):
         ({"concurrencies": [0]}, "every concurrency must be >= 1"),
         ({"tp": 0}, "field 'tp'"),
         ({"repeats": "three"}, "field 'repeats'"),
-        ({"isl": 0, "osl": 0}, "agentic trace replay\\) is not supported"),
-        ({"disagg": True}, "disaggregated serving"),
         ({"timeouts": {"health": 5}}, "field 'timeouts.health': Extra inputs"),
         ({"env": {"A=B": "x"}}, "'A=B' is not an environment variable name"),
         ({"env": {"A": 1}}, "field 'env.A'"),
@@ -582,9 +580,25 @@ def test_recipes_ship_in_the_package_and_a_team_folder_wins(tmp_path, monkeypatc
 
 
 def test_dispatched_jobs_label_results_with_the_planned_model():
-    from bot.runner.job import Job as RunnerJob
+    from bot.runner.job import JobSpec as RunnerJob
 
     base = {"model": "amd/DeepSeek-R1-0528-MXFP4", "framework": "sglang", "hardware": "mi355x",
             "precision": "fp4", "isl": 8192, "osl": 1024, "concurrencies": [4]}  # fmt: skip
     assert RunnerJob(**base).result_model == "amd/DeepSeek-R1-0528-MXFP4"
     assert RunnerJob(**base, model_key="dsr1").result_model == "dsr1"  # the matrix's model-prefix
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"isl": 0, "osl": 0}, "job 1: isl/osl 0 \\(agentic trace replay\\) is not supported"),
+        ({"disagg": True}, "job 1: disaggregated serving"),
+    ],
+)
+def test_valid_jobs_the_runner_cannot_serve_are_refused_before_anything_runs(
+    tmp_path, changes, expected
+):
+    """The wire format carries what the planner plans; run-job refuses what it cannot serve."""
+    (job,) = parse_jobs([{**BASE, **changes}])
+    with pytest.raises(JobError, match=expected):
+        plan_job(job, 1, tmp_path, "local")

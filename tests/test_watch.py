@@ -186,7 +186,7 @@ def _crash_once(monkeypatch, module, name: str, after: int = 0):
     ],
 )
 def test_crash_at_any_step_then_rerun(world, paretobot, monkeypatch, module_name, function, after):
-    from bot.upstream import github as gh_api
+    from bot.github import api as gh_api
 
     module = {"store": store, "gh_api": gh_api}[module_name]
     restore = _crash_once(monkeypatch, module, function, after)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
+from bot.errors import ParetobotError
 from bot.model import Build, ConfigKey, Sweep
 
 RUN_PREFIX = "run:"
 
 
-class SelectionError(ValueError):
+class SelectionError(ParetobotError, ValueError):
     """A selector that cannot name one thing."""
 
 

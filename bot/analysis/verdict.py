@@ -20,12 +20,23 @@ from bot.analysis.compare import Comparison, compare
 from bot.analysis.noise import NoiseModel
 from bot.analysis.stats import Estimate
 from bot.config import AnalysisPolicy, PriceTable
-from bot.model import Build, ConfigKey, Point, Sweep
+from bot.model import (
+    BREAKAGE,
+    IMPROVEMENT,
+    INCONCLUSIVE,
+    MIXED,
+    NO_CHANGE,
+    PARTIAL,
+    REGRESSION,
+    UNLOCK,
+    VERDICT_KINDS,
+    Build,
+    ConfigKey,
+    Point,
+    Sweep,
+)
 
-REGRESSION, IMPROVEMENT = "regression", "improvement"
-UNLOCK, BREAKAGE, PARTIAL = "unlock", "breakage", "partial"
-NO_CHANGE, INCONCLUSIVE, MIXED = "no-change", "inconclusive", "mixed"
-KINDS = (REGRESSION, IMPROVEMENT, MIXED, UNLOCK, BREAKAGE, PARTIAL, NO_CHANGE, INCONCLUSIVE)
+KINDS = VERDICT_KINDS  # the vocabulary lives in bot/model; this is its name where verdicts are made
 
 
 @dataclass(frozen=True)

@@ -9,20 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.analysis.verdict import (
-    BREAKAGE,
-    IMPROVEMENT,
-    MIXED,
-    PARTIAL,
-    REGRESSION,
-    UNLOCK,
-    Verdict,
-)
+from bot.analysis.verdict import Verdict
 from bot.attribution.bisect import FOUND, Bisection
 from bot.attribution.rank import Components, is_decisive, rank
-from bot.model import Attribution, PullRequest
+from bot.model import CHANGE_KINDS, Attribution, PullRequest
 
-ATTRIBUTABLE = (REGRESSION, IMPROVEMENT, MIXED, UNLOCK, BREAKAGE, PARTIAL)
+ATTRIBUTABLE = CHANGE_KINDS  # every change is attributed; no-change and inconclusive are not
 
 
 def commits_of(base_commit: str, pulls: Sequence[PullRequest], head_commit: str) -> list[str]:

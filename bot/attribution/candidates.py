@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from bot.github.commits import commit_title, pr_number
 from bot.model import PullRequest, as_utc
-from bot.upstream.commits import commit_title, pr_number
 
 
 def from_commit_log(

@@ -19,22 +19,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
-from bot.config import ConfigError, config_dir, describe, read_yaml
-from bot.model import Candidate, ConfigKey, PullRequest
-
-CHANGE_KINDS = ("regression", "improvement", "unlock", "breakage")
-
+from bot.config import ConfigError, Strict, config_dir, describe, read_yaml
+from bot.model import CHANGE_KINDS, Candidate, ConfigKey, PullRequest
 
 # ---- components.yaml ---------------------------------------------------------------------------
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Weights(_Strict):
+class Weights(Strict):
     components_cap: float = Field(gt=0)
     further_components: float = Field(1.0, ge=0, le=1)  # weight factor after the first
     size_per_decade: float = Field(ge=0)
@@ -53,12 +46,12 @@ class Weights(_Strict):
     body_factor: float = Field(ge=0, le=1)
 
 
-class Decisive(_Strict):
+class Decisive(Strict):
     min_margin: float = Field(ge=0)
     min_ratio: float = Field(ge=1)
 
 
-class When(_Strict):
+class When(Strict):
     traits: tuple[str, ...] = ()
     precisions: tuple[str, ...] = ()
     vendors: tuple[str, ...] = ()
@@ -66,7 +59,7 @@ class When(_Strict):
     multi_gpu: bool | None = None
 
 
-class Component(_Strict):
+class Component(Strict):
     label: str = Field(min_length=1)
     weight: float
     mismatch: float = 0.0  # when touched but `when` fails for this configuration
@@ -74,11 +67,11 @@ class Component(_Strict):
     when: When = When()
 
 
-class WordGroup(_Strict):
+class WordGroup(Strict):
     label: str = Field(min_length=1)
     patterns: tuple[str, ...] = Field(min_length=1)
     default: float
-    kinds: dict[str, float] = {}
+    kinds: dict[str, float] = Field(default_factory=dict)
 
     @field_validator("patterns")
     @classmethod
@@ -99,29 +92,29 @@ class WordGroup(_Strict):
         return kinds
 
 
-class Model(_Strict):
+class Model(Strict):
     names: tuple[str, ...] = Field(min_length=1)
     traits: tuple[str, ...] = ()
 
 
-class Hardware(_Strict):
+class Hardware(Strict):
     vendor: str = Field(min_length=1)
     names: tuple[str, ...] = Field(min_length=1)
 
 
-class Components(_Strict):
+class Components(Strict):
     """configs/components.yaml, validated."""
 
     weights: Weights
     decisive: Decisive
     inert: tuple[str, ...] = ()
     components: dict[str, Component]
-    words: dict[str, WordGroup] = {}
-    labels: dict[str, float] = {}
-    models: dict[str, Model] = {}
-    hardware: dict[str, Hardware] = {}
-    precisions: dict[str, tuple[str, ...]] = {}
-    frameworks: dict[str, tuple[str, ...]] = {}
+    words: dict[str, WordGroup] = Field(default_factory=dict)
+    labels: dict[str, float] = Field(default_factory=dict)
+    models: dict[str, Model] = Field(default_factory=dict)
+    hardware: dict[str, Hardware] = Field(default_factory=dict)
+    precisions: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    frameworks: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _references(self) -> Components:

@@ -7,16 +7,13 @@ import sys
 from collections.abc import Sequence
 from importlib import metadata
 
-from bot import store
-from bot.analysis import select
 from bot.cli.attribute import add_attribute_parser
-from bot.cli.common import CliError, err
-from bot.cli.loop import cmd_watch
+from bot.cli.common import err
+from bot.cli.demo import add_demo_parser
 from bot.cli.publish import add_publish_parsers
 from bot.cli.results import (
     META_OPTIONS,
     cmd_compare,
-    cmd_demo,
     cmd_detect,
     cmd_frontier,
     cmd_history,
@@ -25,8 +22,8 @@ from bot.cli.results import (
 )
 from bot.cli.run import add_run_job_parser
 from bot.cli.runs import add_runs_parser
-from bot.config import ConfigError
-from bot.upstream import github as gh_api
+from bot.cli.watch import cmd_watch
+from bot.errors import ParetobotError
 
 # ---- argument parsing ---------------------------------------------------------------------------
 
@@ -121,8 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     add_publish_parsers(sub, common)
     add_attribute_parser(sub, common)
 
-    demo = sub.add_parser("demo", parents=[common], help="the loop on the bundled examples")
-    demo.set_defaults(func=cmd_demo)
+    add_demo_parser(sub, common)
     add_run_job_parser(sub, common)
     return parser
 
@@ -131,13 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.func(args)
-    except (
-        CliError,
-        ConfigError,
-        store.StoreError,
-        select.SelectionError,
-        gh_api.UpstreamError,
-    ) as exc:
+    except ParetobotError as exc:
         err.print(f"paretobot: {exc}", markup=False)
         return 1
 

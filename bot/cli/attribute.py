@@ -7,95 +7,13 @@ import argparse
 from dataclasses import asdict
 from typing import Any
 
-from bot import dispatch, store
-from bot.analysis.verdict import Verdict
-from bot.attribution import driver
-from bot.attribution.attribute import ATTRIBUTABLE, attribute, commits_of
-from bot.attribution.bisect import Bisection, expected_runs, start
+from bot import store
+from bot.app import judge
+from bot.app.attribute import Options, attribution_for
+from bot.attribution.bisect import Bisection
 from bot.cli.common import CliError, out, print_json
-from bot.cli.results import verdicts_for
-from bot.config import load_policy
-from bot.config.matrix import load_matrix
-from bot.config.upstreams import load_upstreams
-from bot.model import Attribution, Job
+from bot.model import CHANGE_KINDS, Attribution
 from bot.report import build_json, config_json, plain
-from bot.upstream import github as gh_api
-from bot.upstream.compare import pulls_between
-
-REPEATS = 3  # runs per bisection probe
-
-
-def _repo_for(framework: str, given: str | None) -> str:
-    if given:
-        return given
-    for upstream in load_upstreams().upstreams:
-        if framework in upstream.frameworks:
-            return upstream.repo
-    raise CliError(f"no upstream in configs/upstreams.yaml feeds '{framework}'; pass --repo")
-
-
-def _template(verdict: Verdict) -> Job:
-    """How to benchmark this configuration: its benchmark-matrix job."""
-    slug = verdict.config.slug
-    job = next((j for j in load_matrix() if j.config.slug == slug), None)
-    if job is None:
-        raise CliError(f"{slug} is not in the benchmark matrix: cannot dispatch probes for it")
-    return Job(
-        config=job.config, entry=job.entry, model_id=job.model_id, image=job.image,
-        runner=job.runner, concurrencies=job.concurrencies, repeats=REPEATS,
-        build=verdict.candidate, reasons=("bisection",),
-    )  # fmt: skip
-
-
-def _actions() -> dispatch.GitHubActions:
-    gh = gh_api.connect(gh_api.settings_from_env())
-    target = load_upstreams().benchmark
-    return dispatch.GitHubActions(
-        post=lambda inputs: gh_api.dispatch(gh, target.repo, target.workflow, target.ref, inputs),
-        titles=lambda: gh_api.run_titles(gh, target.repo, target.workflow),
-    )
-
-
-def _bisection(
-    args: argparse.Namespace, verdict: Verdict, repo: str, commits: list[str], step: bool
-) -> Bisection | None:
-    """The stored bisection of this change; with `step`, started if new and moved one step."""
-    engine = store.open_store(args.db)
-    key = f"{repo}|{verdict.config.slug}|{commits[0]}..{commits[-1]}"
-    b = driver.load(engine, key)
-    if not step:
-        return b
-    if b is None:
-        budget = getattr(args, "budget", None) or expected_runs(len(commits), REPEATS) + 2 * REPEATS
-        b = start(key, verdict.config.slug, repo, commits, budget, REPEATS)
-        driver.save(engine, b)
-    sweeps = store.load_sweeps(engine, config_pattern=verdict.config.slug)
-
-    def sweeps_at(commit: str) -> list:
-        return [s for s in sweeps if s.build.commit == commit]
-
-    return driver.step(
-        engine, _actions(), b, _template(verdict), sweeps_at, load_policy(),
-        settle_seconds=args.settle_seconds,
-    )  # fmt: skip
-
-
-def attribution_for(
-    args: argparse.Namespace, verdict: Verdict, step: bool = False
-) -> tuple[Attribution, Bisection | None]:
-    """Rank the PRs between the verdict's builds; use (and with `step`, advance) a bisection."""
-    base, head = verdict.baseline.commit, verdict.candidate.commit
-    if not base or not head:
-        missing = verdict.baseline if not base else verdict.candidate
-        raise CliError(f"build {missing.label} has no commit: cannot list the PRs between builds")
-    repo = _repo_for(verdict.config.framework, getattr(args, "repo_upstream", None))
-    pulls = pulls_between(gh_api.connect(gh_api.settings_from_env()), repo, base, head)
-    attribution = attribute(verdict, pulls)
-    bisection = None
-    if attribution.decided_by == "undecided":
-        bisection = _bisection(args, verdict, repo, commits_of(base, pulls, head), step)
-        attribution = attribute(verdict, pulls, bisection)
-    return attribution, bisection
 
 
 def attribution_json(a: Attribution, b: Bisection | None) -> dict[str, Any]:
@@ -137,11 +55,13 @@ def _print(a: Attribution, b: Bisection | None, top: int) -> None:
 
 
 def cmd_attribute(args: argparse.Namespace) -> int:
-    verdicts = verdicts_for(args)
-    changes = [v for v in verdicts if v.kind in ATTRIBUTABLE]
+    engine = store.open_store(args.db)
+    verdicts = judge.verdicts(engine, args.baseline, args.candidate, args.config)
+    changes = [v for v in verdicts if v.kind in CHANGE_KINDS]
     if not changes:
         raise CliError("no change to attribute: every configuration is no-change or inconclusive")
-    results = [attribution_for(args, v, step=args.bisect) for v in changes]
+    options = Options(args.repo_upstream, args.bisect, args.budget, args.settle_seconds)
+    results = [attribution_for(engine, v, options) for v in changes]
     if args.json:
         print_json([attribution_json(a, b) for a, b in results])
     else:

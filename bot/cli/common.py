@@ -7,11 +7,13 @@ from typing import Any
 
 from rich.console import Console
 
+from bot.errors import ParetobotError
+
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-class CliError(Exception):
+class CliError(ParetobotError):
     """A user-facing failure: printed as one line, exit code 1."""
 
 

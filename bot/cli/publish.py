@@ -5,23 +5,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import publish, store
-from bot.attribution import driver
-from bot.attribution.attribute import ATTRIBUTABLE
-from bot.cli.attribute import attribution_for
+from bot import store
+from bot.app import judge
+from bot.app.attribute import Options
+from bot.app.digest import digest_of, publish_digest
+from bot.app.publish import Target, publish_changes
 from bot.cli.common import CliError, out, print_json
-from bot.cli.results import verdicts_for
-from bot.config import load_policy, load_prices
+from bot.config import load_policy
 from bot.model import as_utc
-from bot.report.digest import digest_html, digest_json, digest_markdown
-from bot.report.publish import change_key, headline
-from bot.upstream import github as gh_api
+from bot.publish import Outcome, outcome_json
+from bot.report.comment import change_key, headline
+from bot.report.digest import digest_json
 
 _SPAN = re.compile(r"(\d+)\s*([hdw])")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
@@ -79,85 +78,40 @@ def _targets(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _target(args: argparse.Namespace) -> tuple[str | None, int | None]:
-    repo = args.repo or os.environ.get("GITHUB_REPOSITORY") or None
-    if repo and not re.fullmatch(r"[\w.-]+/[\w.-]+", repo):
-        raise CliError(f"--repo: '{repo}' is not OWNER/NAME")
-    if args.issue is not None and not repo:
-        raise CliError("--issue needs --repo OWNER/NAME (or $GITHUB_REPOSITORY)")
-    return repo, args.issue
+def _target(args: argparse.Namespace) -> Target:
+    dry_run = Path(args.dry_run) if args.dry_run else None
+    return Target.of(args.repo, args.issue, dry_run, args.mention_authors)
 
 
-def _report(outcomes: list[publish.Outcome]) -> None:
+def _report(outcomes: list[Outcome]) -> None:
     for o in outcomes:
         out.print(f"{o.status:<9} {o.what:<9} {o.target} {o.url}".rstrip(), markup=False)
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    repo, issue = _target(args)
-    if not (repo and issue) and not args.changelog:
-        raise CliError(
-            "nothing to publish to: give --repo OWNER/NAME --issue N (the tracking issue) "
-            "and/or --changelog PATH"
-        )
-    verdicts = verdicts_for(args)
-    policy = load_policy()
-    settings = gh_api.settings_from_env()
-    attributions = {
-        v.config: attribution_for(args, v)[0]
-        for v in verdicts
-        if args.attribute and v.kind in ATTRIBUTABLE
-    }
-    posts = [
-        post
-        for v in verdicts
-        for post in publish.change_posts(
-            v,
-            attributions.get(v.config),
-            repo=repo,
-            issue=issue,
-            policy=policy,
-            mentions=args.mention_authors,
-        )
-    ]
-    if args.dry_run:
-        outcomes = publish.write_dry_run(Path(args.dry_run), posts)
-        urls = [publish.issue_url(settings.api_url, p.repo, p.issue) for p in posts]
-    else:
-        outcomes = publish.post_all(gh_api.connect(settings), posts) if posts else []
-        urls = [o.url for o in outcomes]
-    links: dict[str, list[str]] = {}
-    for post, url in zip(posts, urls, strict=True):
-        links.setdefault(post.key, []).extend([url] if url else [])
-    if args.changelog:
-        files = publish.ChangelogFiles(Path(args.changelog))
-        if args.dry_run:
-            files = files.copied_to(Path(args.dry_run))
-        for v in verdicts:
-            key = change_key(v.config, v.baseline, v.candidate)
-            outcomes += publish.record_change(
-                files,
-                v,
-                attributions.get(v.config),
-                links=links.get(key, []),
-                confidence=policy.confidence,
-            )
+    target = _target(args)
+    engine = store.open_store(args.db)
+    verdicts = judge.verdicts(engine, args.baseline, args.candidate, args.config)
+    attribute = Options(repo=args.repo_upstream) if args.attribute else None
+    changelog = Path(args.changelog) if args.changelog else None
+    published = publish_changes(engine, verdicts, target, changelog=changelog, attribute=attribute)
     if args.json:
+        confidence = load_policy().confidence
         print_json(
             {
                 "changes": [
                     {
                         "key": change_key(v.config, v.baseline, v.candidate),
                         "verdict": v.kind,
-                        "headline": headline(v, confidence=policy.confidence, markdown=False),
+                        "headline": headline(v, confidence=confidence, markdown=False),
                     }
                     for v in verdicts
                 ],
-                "outcomes": [publish.outcome_json(o) for o in outcomes],
+                "outcomes": [outcome_json(o) for o in published.outcomes],
             }
         )
     else:
-        _report(outcomes)
+        _report(published.outcomes)
     return 0
 
 
@@ -189,46 +143,22 @@ def _bisections(path: str | None) -> list[Any] | None:
     return items
 
 
-def _open_bisections(args: argparse.Namespace) -> list[Any]:
-    """The bisections still running, from the store."""
-    engine = store.open_store(args.db)
-    return [driver.load(engine, key) for key in store.load_bisections(engine, status="running")]
-
-
 def cmd_digest(args: argparse.Namespace) -> int:
-    repo, issue = _target(args)
+    target = _target(args)
     until = parse_when(args.until) if args.until else datetime.now(UTC)
-    since = parse_since(args.since, until)
-    if since >= until:
-        raise CliError("--since must be before --until")
-    sweeps = store.load_sweeps(store.open_store(args.db), config_pattern=args.config)
-    digest = publish.gather_digest(
-        sweeps,
-        since=since,
+    digest = digest_of(
+        store.open_store(args.db),
+        since=parse_since(args.since, until),
         until=until,
-        policy=load_policy(),
-        prices=load_prices(),
-        bisections=_bisections(args.bisections) or _open_bisections(args),
+        config=args.config,
+        bisections=_bisections(args.bisections),
     )
-    if args.html:
-        Path(args.html).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.html).write_text(digest_html(digest), encoding="utf-8")
-    outcomes: list[publish.Outcome] = []
-    if args.dry_run:
-        folder = Path(args.dry_run)
-        folder.mkdir(parents=True, exist_ok=True)
-        text = digest_markdown(digest, mentions=args.mention_authors)
-        (folder / "digest.md").write_text(text, encoding="utf-8")
-        if repo and issue:
-            post = publish.digest_post(digest, repo, issue, mentions=args.mention_authors)
-            outcomes = publish.write_dry_run(folder, [post])
-    elif repo and issue:
-        post = publish.digest_post(digest, repo, issue, mentions=args.mention_authors)
-        outcomes = publish.post_all(gh_api.connect(gh_api.settings_from_env()), [post])
+    html = Path(args.html) if args.html else None
+    outcomes, text = publish_digest(digest, target, html=html)
     if args.json:
-        print_json(digest_json(digest) | {"outcomes": [publish.outcome_json(o) for o in outcomes]})
-    elif outcomes or args.dry_run:
+        print_json(digest_json(digest) | {"outcomes": [outcome_json(o) for o in outcomes]})
+    elif outcomes or target.dry_run:
         _report(outcomes)
     else:
-        print(digest_markdown(digest, mentions=args.mention_authors), end="")
+        print(text, end="")
     return 0

@@ -1,26 +1,24 @@
-"""Subcommands over results: ingest, quarantine, frontier, compare, history, detect, demo."""
+"""Subcommands over results: ingest, quarantine, frontier, compare, history, detect."""
 
 from __future__ import annotations
 
 import argparse
-import tempfile
+from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 from rich.table import Table
 
 from bot import report, store
-from bot.analysis import select
 from bot.analysis.changepoints import detect
-from bot.analysis.frontier import frontier_of
-from bot.analysis.history import BY_BUILD, History, history
-from bot.analysis.verdict import Verdict, judge
+from bot.analysis.history import BY_BUILD, History
+from bot.app import judge
+from bot.app.ingest import FileResult, ingest
 from bot.cli.common import CliError, err, out, print_json
-from bot.config import load_policy, load_prices
-from bot.defaults import EXAMPLES
-from bot.ingest import IngestError, Metadata, ParsedFile, parse_file, result_files
-from bot.model import Frontier, Run
+from bot.config import load_policy
+from bot.ingest import Metadata
+from bot.model import Frontier
 from bot.series import SeriesError, read_series
 
 # ---- ingest -------------------------------------------------------------------------------------
@@ -65,101 +63,50 @@ def _metadata(args: argparse.Namespace) -> Metadata:
 def cmd_ingest(args: argparse.Namespace) -> int:
     options = _metadata(args)
     engine = store.open_store(args.db)
-    files, missing = result_files(Path(p) for p in args.paths)
-    results = [{"path": str(p), "status": "error", "reason": why} for p, why in missing]
-    for path, why in missing:
-        err.print(f"error  {path}: {why}", markup=False)
-    runs: dict[str, dict[str, Any]] = {}  # run id -> where it came from, said once per run
-    for path, root in files:
-        results.append(_ingest_one(engine, path, options, root, runs, quiet=args.json))
-    states = ("stored", "duplicate", "copy", "error")
-    counts = {s: sum(r["status"] == s for r in results) for s in states}
-    points = sum(r.get("points", 0) for r in results if r["status"] == "stored")
-    version_files = sum(bool(r.get("version_given")) for r in results)
+    report = ingest(engine, [Path(p) for p in args.paths], options, on_file=_file_printer(args))
+    summary = report.summary()
     if args.json:
-        summary = counts | {"points": points, "version_given_to": version_files}
-        print_json({"files": results, "runs": list(runs.values()), "summary": summary})
-        return 1 if counts["error"] else 0
-    for run in runs.values():
-        folders = ", ".join(run["folders"])
-        out.print(f"run {run['run_id']}: {folders}", markup=False)
-    if options.framework_version and not args.json:
+        print_json(
+            {
+                "files": [f.json() for f in report.files],
+                "runs": [asdict(r) for r in report.runs.values()],
+                "summary": summary,
+            }
+        )
+        return 1 if summary["error"] else 0
+    for run in report.runs.values():
+        out.print(f"run {run.run_id}: {', '.join(run.folders)}", markup=False)
+    if options.framework_version:
         out.print(
-            f"--framework-version {options.framework_version} applied to {version_files} "
-            "file(s) that state no image tag (a file's own image tag is its version)",
+            f"--framework-version {options.framework_version} applied to "
+            f"{summary['version_given_to']} file(s) that state no image tag (a file's own image "
+            "tag is its version)",
             markup=False,
         )
     out.print(
-        f"stored {counts['stored']} file(s) ({points} points), {counts['duplicate']} already "
-        f"stored, {counts['copy']} copies, {counts['error']} quarantined",
+        f"stored {summary['stored']} file(s) ({summary['points']} points), "
+        f"{summary['duplicate']} already stored, {summary['copy']} copies, "
+        f"{summary['error']} quarantined",
         markup=False,
     )
-    return 1 if counts["error"] else 0
+    return 1 if summary["error"] else 0
 
 
-def _note_run(runs: dict[str, dict[str, Any]], parsed: ParsedFile, path: Path) -> None:
-    run = parsed.run
-    entry = runs.setdefault(
-        parsed.run_id,
-        {
-            "run_id": parsed.run_id,
-            "started_at": run.started_at.date().isoformat() if run and run.started_at else None,
-            "date_source": run.date_source if run else "",
-            "folders": [],
-            "excluded": "",
-        },
-    )
-    if run is None or run.folder is None:
-        where = "given by metadata"
-    else:
-        inner = (
-            path.parent.relative_to(run.folder.parent)
-            if path.is_relative_to(run.folder.parent)
-            else path.parent
-        )
-        where = str(inner)
-    if where not in entry["folders"]:
-        entry["folders"].append(where)
+def _file_printer(args: argparse.Namespace) -> Callable[[FileResult], None]:
+    """Errors are printed as they happen, even with --json (on stderr); the rest without it."""
+
+    def show(result: FileResult) -> None:
+        if result.status == "error":
+            err.print(f"error  {result.path}: {result.reason}", markup=False)
+        elif not args.json:
+            _print_file(result)
+
+    return show
 
 
-def _ingest_one(
-    engine: Any,
-    path: Path,
-    options: Metadata,
-    root: Path | None,
-    runs: dict[str, dict[str, Any]],
-    *,
-    quiet: bool,
-) -> dict[str, Any]:
-    digest = None
-    try:
-        parsed = parse_file(path, options, root)
-        digest = parsed.sha256
-        added = store.add_file(engine, parsed)
-    except (IngestError, store.StoreError) as exc:
-        store.quarantine(engine, str(path), digest, str(exc))
-        err.print(f"error  {path}: {exc}", markup=False)
-        return {"path": str(path), "status": "error", "reason": str(exc)}
-    _note_run(runs, parsed, path)
-    status = added.status
-    row: dict[str, Any] = {
-        "path": str(path), "status": status, "format": parsed.format, "run_id": parsed.run_id,
-        "points": parsed.n_points - len(added.point_copies) if status == "stored" else 0,
-        "version_given": parsed.version_given and status == "stored",
-        "failed_concurrencies": [
-            {"config": f.config.slug, "concurrency": f.concurrency, "reason": f.message}
-            for f in parsed.failed_points
-        ],
-        "copy_of": added.copy_of or None,
-        "point_copies": [
-            {"config": c.config, "concurrency": c.concurrency, "of": c.of_path, "run": c.of_run_id}
-            for c in added.point_copies
-        ],
-    }  # fmt: skip
-    if added.excluded_now:
-        runs[parsed.run_id]["excluded"] = parsed.faulty
-    if quiet:
-        return row
+def _print_file(result: FileResult) -> None:
+    path, parsed, added, status = result.path, result.parsed, result.added, result.status
+    assert parsed is not None and added is not None
     if status == "copy":
         err.print(
             f"copy   {path}: same bytes as {added.copy_of} (run {added.copy_run}); "
@@ -171,7 +118,7 @@ def _ingest_one(
         )
     else:
         detail = (
-            f"{parsed.format}, {row['points']} points" if status == "stored" else "already stored"
+            f"{parsed.format}, {result.points} points" if status == "stored" else "already stored"
         )
         out.print(f"{status:<9} {path} ({detail})", markup=False)
         if status == "stored" and added.point_copies:
@@ -200,7 +147,6 @@ def _ingest_one(
                 f"{stat.hardware} failed in run '{parsed.run_id}'",
                 markup=False,
             )
-    return row
 
 
 def cmd_quarantine(args: argparse.Namespace) -> int:
@@ -213,35 +159,6 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
 
 
 # ---- frontier -----------------------------------------------------------------------------------
-
-
-def _grouped(args: argparse.Namespace) -> dict:
-    sweeps = store.load_sweeps(store.open_store(args.db), config_pattern=args.config)
-    if not sweeps:
-        where = f" matching '{args.config}'" if args.config else ""
-        raise CliError(f"no results stored{where}; load some with `paretobot ingest PATH`")
-    return select.by_config(sweeps)
-
-
-def _runs_by_id(args: argparse.Namespace) -> dict[str, Run]:
-    """Every run's record (health, exclusion), for marking the runs a result comes from."""
-    return {r.run_id: r for r in store.load_runs(store.open_store(args.db))}
-
-
-def _frontiers(args: argparse.Namespace) -> list[Frontier]:
-    prices = load_prices()
-    frontiers = []
-    for sweeps in _grouped(args).values():
-        if args.build:
-            chosen = select.pick(sweeps, args.build)
-        else:
-            chosen = select.of_build(sweeps, select.latest_build(sweeps))
-        chosen = [s for s in chosen if s.points]
-        if chosen:
-            frontiers.append(frontier_of(chosen, prices))
-    if not frontiers:
-        raise CliError(f"no stored sweep matches build '{args.build}'")
-    return frontiers
 
 
 def _frontier_table(f: Frontier) -> Table:
@@ -262,8 +179,9 @@ def _frontier_table(f: Frontier) -> Table:
 
 
 def cmd_frontier(args: argparse.Namespace) -> int:
-    frontiers = _frontiers(args)
-    runs = _runs_by_id(args)
+    engine = store.open_store(args.db)
+    frontiers = judge.frontiers(engine, args.config, args.build)
+    runs = judge.runs_by_id(engine)
     if args.json:
         print_json(
             [
@@ -283,24 +201,10 @@ def cmd_frontier(args: argparse.Namespace) -> int:
 # ---- compare, history, detect -------------------------------------------------------------------
 
 
-def verdicts_for(args: argparse.Namespace) -> list[Verdict]:
-    policy, prices = load_policy(), load_prices()
-    verdicts = []
-    for sweeps in _grouped(args).values():
-        base, cand = select.pick(sweeps, args.baseline), select.pick(sweeps, args.candidate)
-        if base and cand:
-            verdicts.append(judge(base, cand, policy, history=sweeps, prices=prices))
-    if not verdicts:
-        raise CliError(
-            f"no configuration has results for both '{args.baseline}' and '{args.candidate}' "
-            "(a build is named by version, image tag or commit prefix; a run by run:ID)"
-        )
-    return verdicts
-
-
 def cmd_compare(args: argparse.Namespace) -> int:
-    verdicts = verdicts_for(args)
-    runs = _runs_by_id(args)
+    engine = store.open_store(args.db)
+    verdicts = judge.verdicts(engine, args.baseline, args.candidate, args.config)
+    runs = judge.runs_by_id(engine)
     if args.json:
         print_json([report.verdict_json(v, runs) for v in verdicts])
     else:
@@ -309,8 +213,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    policy = load_policy()
-    histories = [history(sweeps, policy, by=args.by) for sweeps in _grouped(args).values()]
+    histories = judge.histories(store.open_store(args.db), args.config, args.by)
     if args.json:
         print_json([report.history_json(h) for h in histories])
         return 0
@@ -388,27 +291,4 @@ def cmd_detect(args: argparse.Namespace) -> int:
         )
     if not changes:
         out.print("no change point", markup=False)
-    return 0
-
-
-# ---- demo ---------------------------------------------------------------------------------------
-
-
-def cmd_demo(args: argparse.Namespace) -> int:
-    """The main job on embedded defaults: ingest the bundled examples, show frontiers, compare."""
-    with tempfile.TemporaryDirectory() as tmp:
-        db = args.db or f"sqlite:///{tmp}/demo.db"
-        base = argparse.Namespace(db=db, json=False, config=None, build=None)
-        out.rule("ingest: the bundled example results (bot/defaults/examples/)")
-        ingest_args = argparse.Namespace(**vars(base), paths=[str(EXAMPLES)])
-        ingest_args.__dict__.update({k: None for k in META_OPTIONS})
-        ingest_args.__dict__.update(dp_attention=False, disagg=False)
-        cmd_ingest(ingest_args)
-        out.rule("frontier: each configuration's latest build")
-        cmd_frontier(base)
-        out.rule("compare: the same vLLM 0.32.0 build run twice on a shared CPU")
-        compare_args = argparse.Namespace(
-            **vars(base) | {"config": "tiny"}, baseline="run:run-a", candidate="run:run-b"
-        )
-        cmd_compare(compare_args)
     return 0

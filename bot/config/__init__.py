@@ -15,23 +15,28 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bot.defaults import CONFIGS
+from bot.errors import ParetobotError
+from bot.model import sku
 
 
-class ConfigError(ValueError):
+class ConfigError(ParetobotError, ValueError):
     """A config file is missing or invalid; the message names file, key and field."""
 
 
-class GpuCost(BaseModel):
+class Strict(BaseModel):
+    """The base of every config schema: an unknown key is an error (a typo must not silently drop
+    a setting) and a loaded config cannot be changed."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+
+class GpuCost(Strict):
     kw_all_in: float = Field(gt=0)
     usd_per_gpu_hour: dict[str, float]
 
 
-class PriceTable(BaseModel):
+class PriceTable(Strict):
     """One dated version of the power and price table."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: int = Field(ge=1)
     date: date
@@ -41,39 +46,32 @@ class PriceTable(BaseModel):
 
     @model_validator(mode="after")
     def _every_tier_priced(self) -> PriceTable:
-        for sku, cost in self.gpus.items():
+        for name, cost in self.gpus.items():
             if set(cost.usd_per_gpu_hour) != set(self.tiers):
                 raise ValueError(
-                    f"gpus.{sku}.usd_per_gpu_hour has tiers {sorted(cost.usd_per_gpu_hour)}, "
+                    f"gpus.{name}.usd_per_gpu_hour has tiers {sorted(cost.usd_per_gpu_hour)}, "
                     f"expected {self.tiers}"
                 )
             if any(price <= 0 for price in cost.usd_per_gpu_hour.values()):
-                raise ValueError(f"gpus.{sku}.usd_per_gpu_hour has a price <= 0")
+                raise ValueError(f"gpus.{name}.usd_per_gpu_hour has a price <= 0")
         return self
 
     def cost_for(self, hardware: str) -> GpuCost | None:
         """The SKU's entry; runner-style names such as 'b200-dgxc-slurm' match their SKU 'b200'."""
-        name = hardware.lower()
-        return self.gpus.get(name) or self.gpus.get(name.split("-", 1)[0])
+        return self.gpus.get(hardware.lower()) or self.gpus.get(sku(hardware))
 
 
-class HardwareFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class HardwareFile(Strict):
     tables: list[PriceTable] = Field(min_length=1)
 
 
-class ChangePointSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class ChangePointSettings(Strict):
     alpha: float = Field(0.001, gt=0, lt=1)
     min_size: int = Field(5, ge=1)
 
 
-class AnalysisPolicy(BaseModel):
+class AnalysisPolicy(Strict):
     """configs/analysis.yaml: thresholds behind every verdict."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     min_effect: float = Field(0.02, ge=0, lt=1)
     equivalence: float = Field(0.05, gt=0, lt=1)

@@ -6,14 +6,12 @@ import re
 from functools import cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
-from bot.config import ConfigError, config_dir, describe, read_yaml
+from bot.config import ConfigError, Strict, config_dir, describe, read_yaml
 
 
-class ModelsFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class ModelsFile(Strict):
     models: dict[str, list[str]] = Field(default_factory=dict)
 
     @field_validator("models")
@@ -32,9 +30,7 @@ class ModelsFile(BaseModel):
         return models
 
 
-class IngestHints(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class IngestHints(Strict):
     offload_frameworks: dict[str, str] = Field(default_factory=dict)
     faulty_run_patterns: tuple[str, ...] = ("faulty",)
 

@@ -13,15 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, model_validator
+from pydantic import ConfigDict, Field, RootModel, ValidationError, model_validator
 
-from bot.config import ConfigError, config_dir, describe, read_yaml
-from bot.model import ConfigKey
+from bot.config import ConfigError, Strict, config_dir, describe, read_yaml
+from bot.model import ConfigKey, sku
 
 MASTER_GLOB = "*-master.yaml"
 
 
-class _Strict(BaseModel):
+class _Strict(Strict):
+    # InferenceX's keys are kebab-case; fields are read by alias or by name
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
@@ -119,7 +120,7 @@ class MatrixEntry(_Strict):
     @property
     def hardware(self) -> str:
         """A runner label's GPU SKU: 'cluster:gb300-nv' -> 'gb300', 'mi355x-disagg' -> 'mi355x'."""
-        return self.runner.removeprefix("cluster:").split("-", 1)[0].lower()
+        return sku(self.runner)
 
 
 class MatrixFile(RootModel[dict[str, MatrixEntry]]):

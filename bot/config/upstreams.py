@@ -5,23 +5,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from bot.config import ConfigError, config_dir, describe, read_yaml
+from bot.config import ConfigError, Strict, config_dir, describe, read_yaml
 
 EVENT_KINDS = ("release", "tag", "pull")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Watch(_Strict):
+class Watch(Strict):
     paths: tuple[str, ...] = ()
     labels: tuple[str, ...] = ()
 
 
-class Upstream(_Strict):
+class Upstream(Strict):
     repo: str = Field(pattern=r"^[\w.-]+/[\w.-]+$")
     frameworks: tuple[str, ...] = Field(min_length=1)
     hardware: tuple[str, ...] = ()  # when set, only these SKUs
@@ -29,20 +25,20 @@ class Upstream(_Strict):
     watch: Watch = Watch()
 
 
-class Budget(_Strict):
+class Budget(Strict):
     jobs_per_event: int = Field(ge=1)
     jobs_per_day: int = Field(ge=1)
     repeats: int = Field(3, ge=1)
 
 
-class BenchmarkTarget(_Strict):
+class BenchmarkTarget(Strict):
     repo: str = Field(pattern=r"^[\w.-]+/[\w.-]+$")
     workflow: str = Field(min_length=1)
     ref: str = Field("main", min_length=1)
     jobs_per_dispatch: int = Field(64, ge=1, le=256)
 
 
-class UpstreamsFile(_Strict):
+class UpstreamsFile(Strict):
     upstreams: tuple[Upstream, ...] = Field(min_length=1)
     budget: Budget
     benchmark: BenchmarkTarget
@@ -58,7 +54,7 @@ class UpstreamsFile(_Strict):
         return next(u for u in self.upstreams if u.repo == repo)
 
 
-class Match(_Strict):
+class Match(Strict):
     kinds: tuple[str, ...] = ()
     paths: tuple[str, ...] = ()
     labels: tuple[str, ...] = ()
@@ -73,7 +69,7 @@ class Match(_Strict):
         return self
 
 
-class Select(_Strict):
+class Select(Strict):
     models: tuple[str, ...] = ()
     hardware: tuple[str, ...] = ()
     vendor: str | None = None
@@ -81,16 +77,16 @@ class Select(_Strict):
     title_models: bool = False
 
 
-class Rule(_Strict):
+class Rule(Strict):
     name: str = Field(min_length=1)
     match: Match
     select: Select
 
 
-class RulesFile(_Strict):
+class RulesFile(Strict):
     rules: tuple[Rule, ...] = Field(min_length=1)
-    models: dict[str, tuple[str, ...]] = {}
-    vendors: dict[str, tuple[str, ...]] = {}
+    models: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    vendors: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _references(self) -> RulesFile:

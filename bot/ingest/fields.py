@@ -6,8 +6,10 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from bot.errors import ParetobotError
 
-class IngestError(ValueError):
+
+class IngestError(ParetobotError, ValueError):
     """A result file cannot be loaded; the message names the problem (the caller adds the file)."""
 
 

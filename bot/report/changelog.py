@@ -18,7 +18,7 @@ from bot.report import (
     config_json,
     plain,
 )
-from bot.report.publish import (
+from bot.report.comment import (
     _URL,
     CHANGE_MARKER,
     EMOJI,

@@ -20,7 +20,7 @@ from bot.report import (
     plain,
     verdict_json,
 )
-from bot.report.publish import (
+from bot.report.comment import (
     _HTML_ENV,
     COLORS,
     DIGEST_MARKER,

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.runner import system
-from bot.runner.commands import Plan, client_command, plan_job, server_command, version_command
+from bot.runner.commands import JobSetup, client_command, plan_job, server_command, version_command
 from bot.runner.execute import BotError, Session, run_job
-from bot.runner.job import Job, JobError, load_jobs, parse_jobs
+from bot.runner.job import JobError, JobSpec, load_jobs, parse_jobs
 from bot.runner.launch import LaunchError
 from bot.runner.process import Cancelled
 from bot.runner.progress import Progress, fmt_duration
@@ -23,10 +23,10 @@ from bot.runner.recipe import RecipeError, result_name
 __all__ = [
     "BotError",
     "Cancelled",
-    "Job",
     "JobError",
+    "JobSetup",
+    "JobSpec",
     "LaunchError",
-    "Plan",
     "RecipeError",
     "describe_plan",
     "load_jobs",
@@ -39,8 +39,8 @@ DRY_RUN_PORT = 8000
 
 
 def plan_jobs(
-    jobs: Sequence[Job], out: Path, launcher: str, recipes: Path | None = None
-) -> list[Plan]:
+    jobs: Sequence[JobSpec], out: Path, launcher: str, recipes: Path | None = None
+) -> list[JobSetup]:
     """Plans for every job, or RecipeError/LaunchError naming the job that cannot be run."""
     plans = []
     for index, job in enumerate(jobs):
@@ -51,7 +51,7 @@ def plan_jobs(
     return plans
 
 
-def describe_plan(plan: Plan, out: Path) -> dict[str, Any]:
+def describe_plan(plan: JobSetup, out: Path) -> dict[str, Any]:
     """What a dry run shows: the commands each job would run (port shown as 8000)."""
     folder = out.resolve() / plan.name
     first = plan.job.concurrencies[0]
@@ -79,7 +79,7 @@ def describe_plan(plan: Plan, out: Path) -> dict[str, Any]:
 
 
 def run_jobs(
-    plans: Sequence[Plan], out: Path, run_id: str, progress: Progress | None = None
+    plans: Sequence[JobSetup], out: Path, run_id: str, progress: Progress | None = None
 ) -> dict[str, str]:
     """Run every planned job; {name: status}. Raises BotError or Cancelled (after stopping
     everything it started and recording the job in progress)."""

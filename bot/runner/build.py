@@ -7,19 +7,19 @@ from pathlib import Path
 from typing import Any
 
 from bot.runner import launch, process, system
-from bot.runner.commands import Plan, version_command
+from bot.runner.commands import JobSetup, version_command
 
 VERSION_TIMEOUT_S = 180.0
 Cache = dict[tuple[str, ...], str | None]
 
 
-def _key(plan: Plan) -> tuple[str, ...]:
+def _key(plan: JobSetup) -> tuple[str, ...]:
     """Jobs that would run the same version query share its answer."""
     argv, env = version_command(plan)
     return (plan.launcher.kind, plan.job.image, env.get("PATH", ""), *argv)
 
 
-def start_query(plan: Plan, cache: Cache, log: Path, cwd: Path) -> process.Proc | None:
+def start_query(plan: JobSetup, cache: Cache, log: Path, cwd: Path) -> process.Proc | None:
     """Start the recipe's version command (None if its answer is known or it cannot start)."""
     if _key(plan) in cache:
         return None
@@ -30,7 +30,7 @@ def start_query(plan: Plan, cache: Cache, log: Path, cwd: Path) -> process.Proc 
         return None
 
 
-def resolve(plan: Plan, cache: Cache, query: process.Proc | None) -> dict[str, Any]:
+def resolve(plan: JobSetup, cache: Cache, query: process.Proc | None) -> dict[str, Any]:
     """The build: what the framework reported, else what the job says, else the image tag."""
     job = plan.job
     key = _key(plan)

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.runner import launch, recipe
-from bot.runner.job import Job, job_name
+from bot.runner.job import JobError, JobSpec, job_name, unsupported
 
 
 @dataclass(frozen=True)
-class Plan:
+class JobSetup:
     index: int
-    job: Job
+    job: JobSpec
     name: str
     recipe: recipe.Recipe
     launcher: launch.Launcher
@@ -25,8 +25,13 @@ class Plan:
         return self.job.repeats * len(self.job.concurrencies)
 
 
-def plan_job(job: Job, index: int, out: Path, kind: str, recipes: Path | None = None) -> Plan:
+def plan_job(
+    job: JobSpec, index: int, out: Path, kind: str, recipes: Path | None = None
+) -> JobSetup:
     """Everything decided before anything runs; RecipeError/LaunchError when it cannot be."""
+    why = unsupported(job)
+    if why:
+        raise JobError(f"job {index}: {why}")
     name = job_name(job, index)
     chosen = recipe.recipe_for(job, recipes)
     mounts = [out]
@@ -34,7 +39,7 @@ def plan_job(job: Job, index: int, out: Path, kind: str, recipes: Path | None = 
         if path and Path(path).is_dir():
             mounts.append(Path(path))
     launcher = launch.make_launcher(kind, chosen, job.image, f"paretobot-{name}", mounts)
-    return Plan(index, job, name, chosen, launcher, recipe.environment(job, chosen))
+    return JobSetup(index, job, name, chosen, launcher, recipe.environment(job, chosen))
 
 
 def free_port() -> int:
@@ -43,7 +48,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _values(plan: Plan, port: int, **point: Any) -> dict[str, str]:
+def _values(plan: JobSetup, port: int, **point: Any) -> dict[str, str]:
     return recipe.variables(
         plan.job,
         plan.recipe,
@@ -54,13 +59,13 @@ def _values(plan: Plan, port: int, **point: Any) -> dict[str, str]:
     )
 
 
-def server_command(plan: Plan, port: int) -> tuple[list[str], dict[str, str]]:
+def server_command(plan: JobSetup, port: int) -> tuple[list[str], dict[str, str]]:
     argv = recipe.server_argv(plan.job, plan.recipe, _values(plan, port))
     return launch.server_command(plan.launcher, argv, plan.env, port)
 
 
 def client_command(
-    plan: Plan, port: int, concurrency: int, prompts: int, result_dir: Path, result_file: str
+    plan: JobSetup, port: int, concurrency: int, prompts: int, result_dir: Path, result_file: str
 ) -> tuple[list[str], dict[str, str]]:
     values = _values(
         plan,
@@ -74,6 +79,6 @@ def client_command(
     return launch.client_command(plan.launcher, recipe.client_argv(plan.recipe, values), plan.env)
 
 
-def version_command(plan: Plan) -> tuple[list[str], dict[str, str]]:
+def version_command(plan: JobSetup) -> tuple[list[str], dict[str, str]]:
     argv = recipe.render(plan.recipe.version_command, _values(plan, 0))
     return launch.once_command(plan.launcher, argv, plan.env)

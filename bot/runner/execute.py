@@ -13,15 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.errors import ParetobotError
 from bot.runner import build, launch, output, process, recipe, system
 from bot.runner import failure as fl
-from bot.runner.commands import Plan, client_command, free_port, server_command, version_command
+from bot.runner.commands import JobSetup, client_command, free_port, server_command, version_command
 from bot.runner.progress import Progress
 
 RECHECK_S = 5.0  # how long a server that just served errors gets to show it is still healthy
 
 
-class BotError(Exception):
+class BotError(ParetobotError):
     """The bot's own failure (not the configuration's): reported in one line, exit code 1."""
 
 
@@ -41,7 +42,7 @@ class Session:
 class _Run:
     """The state of one job's run (kept in paretobot-run.json as it goes)."""
 
-    plan: Plan
+    plan: JobSetup
     session: Session
     folder: Path
     work: Path  # the commands' working folder
@@ -93,7 +94,7 @@ class _Run:
         self.session.progress.say(f"{self.plan.name} r{repeat}: {cause}: {message}")
 
 
-def _new_record(plan: Plan, session: Session) -> dict[str, Any]:
+def _new_record(plan: JobSetup, session: Session) -> dict[str, Any]:
     return {
         "paretobot": "run",
         "run_id": session.run_id,
@@ -321,7 +322,7 @@ def _execute(run: _Run) -> None:
     _sweep(run)
 
 
-def run_job(plan: Plan, session: Session) -> str:
+def run_job(plan: JobSetup, session: Session) -> str:
     """Run one job to its end and record it; returns its status (ok, failed, cancelled).
     Raises BotError for the bot's own errors and Cancelled when paretobot is told to stop."""
     folder = session.out / plan.name

@@ -16,13 +16,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.errors import ParetobotError
+from bot.model import Job
+
 MAX_JOB_FILE_BYTES = 1024 * 1024
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 RECIPE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _UNSAFE_NAME_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-class JobError(ValueError):
+class JobError(ParetobotError, ValueError):
     """The job file is missing, unreadable or invalid; the message names the job and field."""
 
 
@@ -39,9 +42,9 @@ def _no_nul(value: Any, where: str) -> None:
         raise ValueError(f"{where} contains a NUL byte")
 
 
-class Job(BaseModel):
-    """One configuration to serve and sweep. The first block is what the dispatcher writes
-    (bot/dispatch.py `job_json`); the second is for hand-written and local jobs."""
+class JobSpec(BaseModel):
+    """One configuration to serve and sweep: the job wire format. The first block is what the
+    dispatcher writes (`spec_of`); the second is for hand-written and local jobs."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -133,20 +136,6 @@ class Job(BaseModel):
                         _no_nul(item, str(key))
         return data
 
-    @model_validator(mode="after")
-    def _supported(self) -> Job:
-        if self.isl == 0 or self.osl == 0:
-            raise ValueError(
-                "isl/osl 0 (agentic trace replay) is not supported by run-job yet; "
-                "give fixed isl and osl"
-            )
-        if self.disagg:
-            raise ValueError(
-                "disaggregated serving (disagg: true) is not supported by run-job yet: it needs "
-                "one server per worker group"
-            )
-        return self
-
     # ---- derived values -----------------------------------------------------------------------
 
     @property
@@ -173,7 +162,37 @@ class Job(BaseModel):
         return self.num_prompts or 10 * concurrency
 
 
-def job_name(job: Job, index: int) -> str:
+def unsupported(job: JobSpec) -> str:
+    """Why run-job cannot run this (valid) job yet, or "": the wire format carries agentic and
+    disaggregated configurations, which the dispatcher plans, but the runner serves neither."""
+    if job.isl == 0 or job.osl == 0:
+        return (
+            "isl/osl 0 (agentic trace replay) is not supported by run-job yet; "
+            "give fixed isl and osl"
+        )
+    if job.disagg:
+        return (
+            "disaggregated serving (disagg: true) is not supported by run-job yet: it needs "
+            "one server per worker group"
+        )
+    return ""
+
+
+def spec_of(job: Job) -> JobSpec:
+    """A planned job in the wire format the benchmark workflow's matrix and `run-job` read: the
+    one place the dispatcher's side of the contract is written, validated as the runner will."""
+    c = job.config
+    return JobSpec(
+        config=c.slug, entry=job.entry, model=job.model_id, model_key=c.model, image=job.image,
+        runner=job.runner, framework=job.build.framework, version=job.build.version,
+        commit=job.build.commit, concurrencies=list(job.concurrencies), repeats=job.repeats,
+        reasons=list(job.reasons), hardware=c.hardware, precision=c.precision, gpus=c.gpus,
+        tp=c.tp, ep=c.ep, pp=c.pp, dp_attention=c.dp_attention, spec_method=c.spec_method,
+        disagg=c.disagg, isl=c.isl, osl=c.osl, scenario=c.scenario,
+    )  # fmt: skip
+
+
+def job_name(job: JobSpec, index: int) -> str:
     """A folder name for the job: readable part from entry/config/model, plus a short hash of the
     whole job and its index (two identical job objects in one file still get their own folder)."""
     label = job.entry or job.config or job.model
@@ -194,7 +213,7 @@ def _describe(exc: ValidationError, most: int = 5) -> str:
     return "; ".join(parts) + more
 
 
-def parse_jobs(raw: Any, source: str = "job file") -> list[Job]:
+def parse_jobs(raw: Any, source: str = "job file") -> list[JobSpec]:
     """Validate a loaded job document (an object or a list of objects)."""
     items = raw if isinstance(raw, list) else [raw]
     if not items:
@@ -204,13 +223,13 @@ def parse_jobs(raw: Any, source: str = "job file") -> list[Job]:
         if not isinstance(item, dict):
             raise JobError(f"{source}: job {index}: is a {type(item).__name__}, not an object")
         try:
-            jobs.append(Job.model_validate(item))
+            jobs.append(JobSpec.model_validate(item))
         except ValidationError as exc:
             raise JobError(f"{source}: job {index}: {_describe(exc)}") from None
     return jobs
 
 
-def load_jobs(path: Path) -> list[Job]:
+def load_jobs(path: Path) -> list[JobSpec]:
     """Read and validate a job file, or raise JobError saying what is wrong with it."""
     try:
         size = path.stat().st_size

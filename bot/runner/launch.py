@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.errors import ParetobotError
 from bot.runner.recipe import Recipe
 
 KINDS = ("local", "docker", "srun")
@@ -21,7 +22,7 @@ CONTAINER_HF_CACHE = "/root/.cache/huggingface"
 PASS_BY_NAME = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")
 
 
-class LaunchError(ValueError):
+class LaunchError(ParetobotError, ValueError):
     """The job cannot be launched this way (e.g. docker without an image)."""
 
 

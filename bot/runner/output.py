@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.runner.job import Job
+from bot.runner.job import JobSpec
 
 META = "paretobot-meta.json"
 FAILURE = "failure.json"
@@ -54,7 +54,7 @@ def write_json(path: Path, value: Any) -> None:
 
 
 def metadata(
-    job: Job,
+    job: JobSpec,
     *,
     framework_version: str,
     framework_commit: str | None,

@@ -17,14 +17,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bot.config import ConfigError, describe, read_yaml
 from bot.defaults import RECIPES
-from bot.runner.job import RECIPE_NAME, Job
+from bot.errors import ParetobotError
+from bot.model import sku
+from bot.runner.job import RECIPE_NAME, JobSpec
 
 RECIPES_ENV = "PARETOBOT_RECIPES"
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 WHEN_FIELDS = ("tp", "ep", "pp", "dp_attention", "spec_method")
 
 
-class RecipeError(ValueError):
+class RecipeError(ParetobotError, ValueError):
     """A recipe is missing or invalid: a bot error (the job cannot be run as written)."""
 
 
@@ -133,11 +135,7 @@ def load_recipe(name: str, folder: Path | None = None) -> Recipe:
     return recipe.model_copy(update={"name": name, "path": str(path)})
 
 
-def _sku(hardware: str) -> str:
-    return hardware.lower().split("-", 1)[0]
-
-
-def recipe_for(job: Job, folder: Path | None = None) -> Recipe:
+def recipe_for(job: JobSpec, folder: Path | None = None) -> Recipe:
     """The job's recipe: named by the job, else the framework's recipe for this hardware (one that
     lists the SKU in `default_for`), else the one named after the framework."""
     if job.recipe:
@@ -145,7 +143,7 @@ def recipe_for(job: Job, folder: Path | None = None) -> Recipe:
     folder = folder or recipes_dir()
     for path in sorted(folder.glob(f"{job.framework}*.yaml")):
         recipe = load_recipe(path.stem, folder)
-        if recipe.framework == job.framework and _sku(job.hardware) in recipe.default_for:
+        if recipe.framework == job.framework and sku(job.hardware) in recipe.default_for:
             return recipe
     return load_recipe(job.framework, folder)
 
@@ -161,7 +159,7 @@ def _lengths(recipe: Recipe, length: int, ratio: float) -> tuple[int, float]:
     return round(length * (1 + ratio) / 2), round((1 - ratio) / (1 + ratio), 6)
 
 
-def variables(job: Job, recipe: Recipe, **run: Any) -> dict[str, str]:
+def variables(job: JobSpec, recipe: Recipe, **run: Any) -> dict[str, str]:
     """Every value a template may name. `run` adds host, port, concurrency, result paths..."""
     input_len, ratio = _lengths(recipe, job.isl, job.random_range_ratio)
     output_len, _ = _lengths(recipe, job.osl, job.random_range_ratio)
@@ -197,7 +195,7 @@ def render(template: list[str], values: dict[str, str]) -> list[str]:
     return [_PLACEHOLDER.sub(one, element) for element in template]
 
 
-def _is_set(job: Job, when: str) -> bool:
+def _is_set(job: JobSpec, when: str) -> bool:
     negate = when.startswith("not ")
     value = getattr(job, when.removeprefix("not ").strip())
     if isinstance(value, bool):
@@ -209,7 +207,7 @@ def _is_set(job: Job, when: str) -> bool:
     return result != negate
 
 
-def server_argv(job: Job, recipe: Recipe, values: dict[str, str]) -> list[str]:
+def server_argv(job: JobSpec, recipe: Recipe, values: dict[str, str]) -> list[str]:
     """The serve command: template, flag groups whose condition holds, then the job's extra args."""
     argv = render(recipe.server.command, values)
     for group in recipe.server.flags:
@@ -226,6 +224,6 @@ def result_name(recipe: Recipe, concurrency: int) -> str:
     return render([recipe.client.result_file], {"concurrency": str(concurrency)})[0]
 
 
-def environment(job: Job, recipe: Recipe) -> dict[str, str]:
+def environment(job: JobSpec, recipe: Recipe) -> dict[str, str]:
     """What the recipe and then the job add to the environment (the job wins)."""
     return {**recipe.env, **job.env}

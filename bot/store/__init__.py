@@ -312,7 +312,7 @@ def count_rows(engine: Engine, tables: Iterable[str] = ("files", "sweeps", "poin
 
 
 # The watcher's memory lives beside the results, on the same engine; callers use `store.X`.
-from bot.store.loop import (  # noqa: E402
+from bot.store.ledger import (  # noqa: E402
     cursor,
     dispatch_state,
     finish_event,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.errors import ParetobotError
 
-class StoreError(RuntimeError):
+
+class StoreError(ParetobotError, RuntimeError):
     """The database cannot be used as asked (wrong schema version, a conflicting point...)."""

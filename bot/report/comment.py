@@ -1,5 +1,5 @@
-"""Renders what paretobot publishes: the comment per change, changelog entries, the weekly digest
-(markdown, and a static HTML page with before/after Pareto plots). Pure: values in, text out.
+"""The comment per change: its one-sentence headline, the names of configurations, builds and PRs
+that every published text shares, and the hidden markers that find a comment again. Pure.
 
 Text that comes from result files or upstream (model names, PR titles, author logins) goes through
 `md` in markdown and through Jinja2's autoescaping in HTML; nothing here writes anywhere.
@@ -14,7 +14,9 @@ from collections.abc import Callable
 from dataclasses import astuple
 
 from bot.analysis.compare import Comparison
-from bot.analysis.verdict import (
+from bot.analysis.verdict import Verdict
+from bot.config import AnalysisPolicy
+from bot.model import (
     BREAKAGE,
     IMPROVEMENT,
     INCONCLUSIVE,
@@ -23,10 +25,11 @@ from bot.analysis.verdict import (
     PARTIAL,
     REGRESSION,
     UNLOCK,
-    Verdict,
+    Attribution,
+    Build,
+    ConfigKey,
+    PullRequest,
 )
-from bot.config import AnalysisPolicy
-from bot.model import Attribution, Build, ConfigKey, PullRequest
 from bot.report import (
     _env,
     md,
@@ -38,8 +41,6 @@ from bot.report import (
 
 CHANGE_MARKER = "paretobot:change:"
 DIGEST_MARKER = "paretobot:digest:"
-# worth a comment and an entry
-ACTIONABLE = (REGRESSION, UNLOCK, IMPROVEMENT, BREAKAGE, PARTIAL, MIXED)
 VERBS = {
     REGRESSION: "regressed",
     IMPROVEMENT: "improved",

@@ -14,12 +14,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot.errors import ParetobotError
 from bot.model import UpstreamEvent
 
 RELEASE_ACTIONS = {"published", "released"}
 
 
-class EventError(ValueError):
+class EventError(ParetobotError, ValueError):
     """A webhook payload that cannot be read; the message names the field."""
 
 

@@ -14,9 +14,9 @@ from bot.cli.common import CliError, err, out, print_json
 from bot.config.matrix import load_matrix
 from bot.config.upstreams import load_rules, load_upstreams
 from bot.dispatch import job_json
+from bot.github import api as gh_api
+from bot.github.events import EventError, read_event_file
 from bot.model import UpstreamEvent
-from bot.upstream import github as gh_api
-from bot.upstream.events import EventError, read_event_file
 from bot.watch import Context, Handled, Report, watch_event, watch_once
 
 # ---- watch --------------------------------------------------------------------------------------

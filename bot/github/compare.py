@@ -15,9 +15,9 @@ from typing import Any
 
 from github import Github, GithubException, UnknownObjectException
 
+from bot.github.api import GitHubError, _fail
+from bot.github.commits import commit_title, pr_number
 from bot.model import PullRequest, as_utc
-from bot.upstream.commits import commit_title, pr_number
-from bot.upstream.github import UpstreamError, _fail
 
 MOST_FILES = 3000  # GitHub lists at most this many files of a pull request
 
@@ -51,7 +51,7 @@ def _first_parents(commits: list[Any]) -> list[Any]:
     parented = {p.sha for c in commits for p in c.parents}
     heads = [c for c in commits if c.sha not in parented]
     if len(heads) != 1:
-        raise UpstreamError(f"compare returned {len(heads)} heads; expected one")
+        raise GitHubError(f"compare returned {len(heads)} heads; expected one")
     chain, current = [], heads[0]
     while current is not None:
         chain.append(current)

@@ -20,6 +20,7 @@ from itertools import islice
 from github import Auth, Github, GithubException, GithubRetry
 from urllib3 import Retry
 
+from bot.errors import ParetobotError
 from bot.model import UpstreamEvent, as_utc
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ TIMEOUT_S = 30
 RETRIED_METHODS = Retry.DEFAULT_ALLOWED_METHODS | {"PATCH"}
 
 
-class UpstreamError(RuntimeError):
+class GitHubError(ParetobotError, RuntimeError):
     """GitHub could not be read or written after retries; the message holds no secret."""
 
 
@@ -59,7 +60,10 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
     )
 
 
-def connect(settings: Settings) -> Github:
+Connection = Github  # what connect() returns; other packages name the type by this alias
+
+
+def connect(settings: Settings) -> Connection:
     retry = GithubRetry(
         total=settings.retries,
         backoff_factor=settings.backoff,
@@ -79,10 +83,10 @@ def connect(settings: Settings) -> Github:
     )
 
 
-def _fail(what: str, exc: Exception) -> UpstreamError:
+def _fail(what: str, exc: Exception) -> GitHubError:
     status = getattr(exc, "status", None)
     detail = f"HTTP {status}" if status else type(exc).__name__
-    return UpstreamError(f"{what}: {detail}")
+    return GitHubError(f"{what}: {detail}")
 
 
 def releases(gh: Github, repo: str, since: datetime | None) -> Iterator[UpstreamEvent]:
@@ -175,7 +179,7 @@ def dispatch(gh: Github, repo: str, workflow: str, ref: str, inputs: dict[str, s
     try:
         # throw=True: without it PyGithub answers False and hides the status that says why
         if not gh.get_repo(repo).get_workflow(workflow).create_dispatch(ref, inputs, throw=True):
-            raise UpstreamError(f"dispatching {workflow} in {repo}: refused")
+            raise GitHubError(f"dispatching {workflow} in {repo}: refused")
     except (GithubException, OSError) as exc:
         raise _fail(f"dispatching {workflow} in {repo}", exc) from None
 
@@ -190,8 +194,8 @@ def run_titles(gh: Github, repo: str, workflow: str, most: int = 200) -> set[str
 
 
 __all__ = [
+    "GitHubError",
     "Settings",
-    "UpstreamError",
     "connect",
     "dispatch",
     "merged_pulls",

@@ -1,0 +1,152 @@
+"""The digest: per configuration, its latest build judged against the one before, over a window;
+gathered from the store for bot/report/digest.py to render and bot/publish to post."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from bot import store
+from bot.analysis import select
+from bot.analysis.frontier import frontier_of
+from bot.analysis.verdict import judge, usable
+from bot.app.publish import Target
+from bot.attribution import driver
+from bot.config import AnalysisPolicy, PriceTable, load_policy, load_prices
+from bot.errors import ParetobotError
+from bot.github import api as gh_api
+from bot.model import NO_CHANGE, Attribution, Build, Frontier, Sweep
+from bot.publish import Outcome, digest_post, post_all, write_dry_run
+from bot.report.comment import change_key
+from bot.report.digest import (
+    Digest,
+    DigestChange,
+    StaleConfig,
+    digest_html,
+    digest_markdown,
+    open_bisections,
+)
+
+
+def build_times(sweeps: Sequence[Sweep]) -> list[tuple[Build, datetime | None]]:
+    """Builds oldest first, each with its first start time: by time when every build has one,
+    else in storage order (times from some runs only cannot order all of them)."""
+    first: dict[Build, int] = {}
+    times: dict[Build, datetime] = {}
+    for i, s in enumerate(sweeps):
+        first.setdefault(s.build, i)
+        if s.started_at is not None:
+            times[s.build] = min(times.get(s.build, s.started_at), s.started_at)
+    builds = list(first)
+    if all(b in times for b in builds):
+        builds.sort(key=lambda b: (times[b], first[b]))
+    return [(b, times.get(b)) for b in builds]
+
+
+def _drawn(side: Sequence[Sweep], policy: AnalysisPolicy) -> Frontier | None:
+    ok = [u for u in (usable(s, policy) for s in side) if u.points]
+    return frontier_of(ok) if ok else None
+
+
+def gather_digest(
+    sweeps: Sequence[Sweep],
+    *,
+    since: datetime,
+    until: datetime,
+    policy: AnalysisPolicy,
+    prices: PriceTable | None = None,
+    bisections: Iterable[object] | None = None,
+    attributions: Mapping[str, Attribution] | None = None,
+) -> Digest:
+    """Per configuration, the latest build up to `until` against the build before it, when the
+    latest ran at or after `since` (a build without a start time counts as fresh: nothing says
+    it is old). Configurations whose latest build ran before `since` have no fresh data."""
+    changes, stale, unchanged, first_seen = [], [], 0, 0
+    for config, group in select.by_config(sweeps).items():
+        builds = [(b, t) for b, t in build_times(group) if t is None or t <= until]
+        if not builds:
+            continue
+        latest, at = builds[-1]
+        if at is not None and at < since:
+            stale.append(StaleConfig(config, latest, at))
+            continue
+        if len(builds) < 2:
+            first_seen += 1
+            continue
+        kept = {b for b, _ in builds}
+        group = [s for s in group if s.build in kept]
+        base, cand = select.of_build(group, builds[-2][0]), select.of_build(group, latest)
+        v = judge(base, cand, policy, history=group, prices=prices)
+        if v.kind == NO_CHANGE:
+            unchanged += 1
+            continue
+        c = v.comparison
+        changes.append(
+            DigestChange(
+                verdict=v,
+                baseline=c.baseline_frontier if c else _drawn(base, policy),
+                candidate=c.candidate_frontier if c else _drawn(cand, policy),
+                attribution=(attributions or {}).get(change_key(config, v.baseline, latest)),
+            )
+        )
+    return Digest(
+        since=since,
+        until=until,
+        changes=tuple(changes),
+        bisections=open_bisections(bisections),
+        stale=tuple(sorted(stale, key=lambda s: s.config.slug)),
+        unchanged=unchanged,
+        first_seen=first_seen,
+        confidence=policy.confidence,
+    )
+
+
+def digest_of(
+    engine: Engine,
+    *,
+    since: datetime,
+    until: datetime,
+    config: str | None = None,
+    bisections: Sequence[object] | None = None,
+) -> Digest:
+    """The digest of the stored results; open bisections from the store unless given."""
+    if since >= until:
+        raise ParetobotError("--since must be before --until")
+    sweeps = store.load_sweeps(engine, config_pattern=config)
+    if bisections is None:
+        running = store.load_bisections(engine, status="running")
+        bisections = [driver.load(engine, key) for key in running]
+    return gather_digest(
+        sweeps,
+        since=since,
+        until=until,
+        policy=load_policy(),
+        prices=load_prices(),
+        bisections=bisections,
+    )
+
+
+def publish_digest(
+    digest: Digest, target: Target, *, html: Path | None = None
+) -> tuple[list[Outcome], str]:
+    """Write the HTML page when asked, post (or with a dry run, write) the digest comment when a
+    target issue is given; returns the outcomes and the digest's markdown."""
+    text = digest_markdown(digest, mentions=target.mentions)
+    if html is not None:
+        html.parent.mkdir(parents=True, exist_ok=True)
+        html.write_text(digest_html(digest), encoding="utf-8")
+    post = (
+        digest_post(digest, target.repo, target.issue, mentions=target.mentions)
+        if target.repo and target.issue
+        else None
+    )
+    if target.dry_run is not None:
+        target.dry_run.mkdir(parents=True, exist_ok=True)
+        (target.dry_run / "digest.md").write_text(text, encoding="utf-8")
+        return (write_dry_run(target.dry_run, [post]) if post else []), text
+    if post is None:
+        return [], text
+    return post_all(gh_api.connect(gh_api.settings_from_env()), [post]), text

@@ -1,1 +1,0 @@
-"""Everything that reads upstream GitHub repositories (and the webhook payloads they send)."""
