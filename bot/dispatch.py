@@ -42,11 +42,15 @@ class Dispatch:
         jobs = json.dumps([job_json(job) for job in self.jobs], separators=(",", ":"))
         if len(jobs) > MAX_INPUT_CHARS:
             raise ValueError(f"dispatch {self.key}: jobs input is {len(jobs)} characters")
+        first = self.jobs[0]
         return {
             "jobs": jobs,
             "key": self.key,
             "upstream": self.event.upstream,
             "event": self.event.key,
+            # what analyze.yml compares once the results are in (one pair per dispatch: chunk)
+            "baseline": first.baseline.selector if first.baseline else "",
+            "candidate": first.build.selector,
         }
 
 
@@ -61,10 +65,18 @@ def dispatch_key(event: UpstreamEvent, chunk: int) -> str:
 
 
 def chunk(event: UpstreamEvent, jobs: Sequence[Job], per_dispatch: int) -> list[Dispatch]:
-    return [
-        Dispatch(dispatch_key(event, i // per_dispatch), event, tuple(jobs[i : i + per_dispatch]))
-        for i in range(0, len(jobs), per_dispatch)
+    """Dispatches of at most `per_dispatch` jobs, each holding one baseline/candidate pair (jobs
+    of one event can have different baselines: the matrix build differs per framework)."""
+    pairs: dict[tuple[str, str], list[Job]] = {}
+    for job in jobs:
+        base = job.baseline.selector if job.baseline else ""
+        pairs.setdefault((base, job.build.selector), []).append(job)
+    groups = [
+        group[i : i + per_dispatch]
+        for group in pairs.values()
+        for i in range(0, len(group), per_dispatch)
     ]
+    return [Dispatch(dispatch_key(event, n), event, tuple(g)) for n, g in enumerate(groups)]
 
 
 def within_daily_budget(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import json
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -105,6 +106,11 @@ class Build:
     commit: str = ""
     image: str = ""
     image_digest: str = ""
+
+    @property
+    def selector(self) -> str:
+        """How commands name this build (`compare --baseline ...`; see `matches`)."""
+        return self.version or self.commit or self.image
 
     @property
     def label(self) -> str:
@@ -227,10 +233,28 @@ class Run:
     exclude_reason: str = ""
     jobs: tuple[JobStats, ...] = ()  # summed over the run's run_stats files, per hardware
     copies: tuple[str, ...] = ()  # paths of files (or points) that repeated another run's bytes
+    # what the run has results for: (configuration slug, build) pairs
+    measured: tuple[tuple[str, Build], ...] = ()
+    # provenance, from the runner's paretobot-run.json ("" where the run has none)
+    url: str = ""  # the CI run (GitHub Actions run and attempt) that produced it
+    host: str = ""  # hostname/app-specific machine hash
+    runner: str = ""  # the CI runner's name
+    artifact: str = ""  # the artifact its results were uploaded as
+    job: str = ""  # the job that ran, as JSON (`paretobot run-job` reads it back)
+    build: Build | None = None  # what the runner says it ran (version, commit, image, digest)
+    gpus: tuple[str, ...] = ()  # accelerator names, one per device
 
     @property
     def failed_jobs(self) -> int:
         return sum(j.total - j.succeeded for j in self.jobs)
+
+    @property
+    def job_spec(self) -> dict | None:
+        """The job as an object, or None when the run has no runner record."""
+        if not self.job:
+            return None
+        value = json.loads(self.job)
+        return value if isinstance(value, dict) else None
 
 
 @dataclass(frozen=True)
@@ -278,6 +302,7 @@ class UpstreamEvent:
     labels: tuple[str, ...] = ()
     files: tuple[str, ...] = ()
     author: str = ""
+    base: str = ""  # a merged PR's base commit (what it was merged onto): its baseline
 
     @property
     def key(self) -> str:
@@ -298,6 +323,9 @@ class Job:
     repeats: int
     build: Build  # the upstream build under test
     reasons: tuple[str, ...]  # the rules that selected it
+    baseline: Build | None = None  # what the build is judged against
+    # run the baseline in this job too, repeats interleaved on the same runner (runners differ)
+    interleave: bool = False
 
 
 @dataclass(frozen=True)

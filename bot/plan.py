@@ -10,12 +10,12 @@ three configurations says more about this change than one that picks everything.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from functools import cache
 
 from bot.config.matrix import MatrixJob
-from bot.config.upstreams import Budget, Rule, RulesFile, Upstream
+from bot.config.upstreams import PINNED, Budget, Rule, RulesFile, Upstream
 from bot.model import Build, Job, UpstreamEvent
 
 
@@ -96,10 +96,31 @@ def _selects(rule: Rule, job: MatrixJob, event: UpstreamEvent, rules: RulesFile)
     )
 
 
-def _feeds(upstream: Upstream, job: MatrixJob) -> bool:
+def feeds(upstream: Upstream, job: MatrixJob) -> bool:
     return job.config.framework in upstream.frameworks and (
         not upstream.hardware or job.config.hardware in upstream.hardware
     )
+
+
+# the version inside an image tag: v0.11.2, 0.5.6, v0.12.0rc1, 0.11.0.post1 (then any suffix)
+_IMAGE_VERSION = re.compile(r"v?\d+\.\d+(?:\.\d+)?(?:rc\d+|\.post\d+)?")
+
+
+def image_for(template: str, version: str) -> str:
+    """The template image with its tag's version replaced by `version` (a release or tag name):
+    'vllm/vllm-openai:v0.11.2' -> ':v0.12.0', 'lmsysorg/sglang:v0.5.6-cu129' -> ':v0.5.7-cu129'.
+    Upstreams publish an image per release; a tag without a version is kept as it is."""
+    name, sep, tag = template.rpartition(":")
+    if not sep or "/" in tag or not _IMAGE_VERSION.match(tag) or not _IMAGE_VERSION.match(version):
+        return template
+    return f"{name}:{_IMAGE_VERSION.sub(version, tag, count=1)}"
+
+
+def matrix_build(framework: str, template: str) -> Build:
+    """The build the benchmark matrix pins today: its image, versioned by the image's tag."""
+    tag = template.rpartition(":")[2] if ":" in template else ""
+    found = _IMAGE_VERSION.match(tag)
+    return Build(framework=framework, version=found.group(0) if found else tag, image=template)
 
 
 def build_of(event: UpstreamEvent, framework: str) -> Build:
@@ -108,14 +129,68 @@ def build_of(event: UpstreamEvent, framework: str) -> Build:
     return Build(framework=framework, version=version, commit=event.ref)
 
 
+@dataclass(frozen=True)
+class Earlier:
+    """What the watcher remembers of earlier events of the same kind from the same upstream,
+    most recent first, and which of their builds have good (stored, not failed) results."""
+
+    names: tuple[str, ...] = ()
+    good: frozenset[str] = frozenset()
+
+
+def baseline_of(
+    event: UpstreamEvent, rule: str, framework: str, template: str, earlier: Earlier = Earlier()
+) -> Build:
+    """The build this event's build is judged against, by the upstream's rule for its kind
+    (configs/upstreams.yaml `baseline`); the matrix build when the rule finds nothing."""
+    name = ""
+    if rule.startswith(PINNED):
+        name = rule.removeprefix(PINNED).strip()
+    elif rule == "previous":
+        name = next(iter(earlier.names), "")
+    elif rule == "last-good":
+        name = next((n for n in earlier.names if n in earlier.good), "")
+    elif rule == "merge-base" and event.base:
+        version = f"pr-{event.name}-base"
+        return Build(framework=framework, version=version, commit=event.base)
+    if not name:
+        return matrix_build(framework, template)
+    return Build(framework=framework, version=name, image=image_for(template, name))
+
+
+def _job(
+    event: UpstreamEvent,
+    template: MatrixJob,
+    reasons: tuple[str, ...],
+    upstream: Upstream,
+    budget: Budget,
+    earlier: Earlier,
+) -> Job:
+    framework = template.config.framework
+    image = template.image
+    if event.kind != "pull":
+        image = image_for(template.image, event.name)
+    baseline = baseline_of(event, upstream.baseline.rule(event.kind), framework, template.image,
+                           earlier)  # fmt: skip
+    return Job(
+        config=template.config, entry=template.entry, model_id=template.model_id, image=image,
+        runner=template.runner, concurrencies=template.concurrencies, repeats=budget.repeats,
+        build=build_of(event, framework), reasons=reasons, baseline=baseline,
+    )  # fmt: skip
+
+
 def plan(
     event: UpstreamEvent,
     upstream: Upstream,
     rules: RulesFile,
     matrix: Sequence[MatrixJob],
     budget: Budget,
+    earlier: Earlier = Earlier(),
+    interleave: Callable[[MatrixJob, Build], bool] = lambda job, baseline: True,
 ) -> Plan:
-    candidates = [job for job in matrix if _feeds(upstream, job)]
+    """The jobs this event can affect, each with its baseline; `interleave(job, baseline)` says
+    whether the baseline must run again beside the candidate (the watcher asks the store)."""
+    candidates = [job for job in matrix if feeds(upstream, job)]
     chosen: dict[int, list[str]] = {}  # index into candidates -> rule names, in rule order
     breadth: dict[str, int] = {}
     for rule in rules.rules:
@@ -127,20 +202,13 @@ def plan(
             chosen.setdefault(i, []).append(rule.name)
     # narrowest rule first, then matrix order
     order = sorted(chosen, key=lambda i: (min(breadth[r] for r in chosen[i]), i))
-    jobs = [
-        Job(
-            config=candidates[i].config,
-            entry=candidates[i].entry,
-            model_id=candidates[i].model_id,
-            image=candidates[i].image,
-            runner=candidates[i].runner,
-            concurrencies=candidates[i].concurrencies,
-            repeats=budget.repeats,
-            build=build_of(event, candidates[i].config.framework),
-            reasons=tuple(chosen[i]),
-        )
-        for i in order
-    ]
+    jobs = [_job(event, candidates[i], tuple(chosen[i]), upstream, budget, earlier) for i in order]
     limit = budget.jobs_per_event
     dropped = tuple((job, f"over the per-event budget of {limit} jobs") for job in jobs[limit:])
-    return Plan(event, tuple(jobs[:limit]), dropped)
+    kept = [
+        replace(job, interleave=budget.interleave == "always" or (
+            budget.interleave == "auto" and interleave(candidates[i], job.baseline)
+        ))
+        for i, job in zip(order, jobs[:limit], strict=False)
+    ]  # fmt: skip
+    return Plan(event, tuple(kept), dropped)

@@ -9,20 +9,22 @@ that touch nothing watched are remembered as ignored, so they are not read again
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from github import Github
 from sqlalchemy.engine import Engine
 
 from bot import dispatch, store
+from bot.analysis.noise import noise_model
+from bot.config import AnalysisPolicy, load_policy
 from bot.config.matrix import MatrixJob
 from bot.config.upstreams import RulesFile, Upstream, UpstreamsFile
 from bot.github import api as gh_api
-from bot.model import Job, UpstreamEvent
-from bot.plan import Plan, is_watched, plan
+from bot.model import Build, Job, Sweep, UpstreamEvent
+from bot.plan import Earlier, Plan, feeds, is_watched, plan
+from bot.store import ledger
 
 FIRST_LOOK_BACK = timedelta(days=1)  # how far back the very first pass looks
 
@@ -32,12 +34,13 @@ class Context:
     """What one pass needs: where to remember, GitHub, the configs, and how to send."""
 
     engine: Engine
-    gh: Github
+    gh: gh_api.Connection
     config: UpstreamsFile
     rules: RulesFile
     matrix: Sequence[MatrixJob]
     dry_run: Path | None = None  # write plans here instead of dispatching
     settle_seconds: float = 5.0
+    policy: AnalysisPolicy = field(default_factory=load_policy)
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,38 @@ def _write_plan(folder: Path, handled: Handled) -> None:
     (folder / name).write_text(json.dumps(body, indent=2) + "\n")
 
 
+def _baseline_context(
+    ctx: Context, event: UpstreamEvent, upstream: Upstream
+) -> tuple[Earlier, Callable[[MatrixJob, Build], bool]]:
+    """What planning a baseline needs from the store: earlier events of this kind (and which of
+    their builds have good results), and whether a configuration must measure its baseline again
+    beside the candidate: when no runs of that baseline are stored, or the configuration's
+    run-to-run noise (from its other builds) exceeds half the smallest change that matters."""
+    names = tuple(ledger.earlier_events(ctx.engine, upstream.repo, event.kind, event.at))
+    sweeps: dict[str, list[Sweep]] = {}
+
+    def stored(slug: str) -> list[Sweep]:
+        if slug not in sweeps:
+            sweeps[slug] = store.load_sweeps(ctx.engine, config_pattern=slug)
+        return sweeps[slug]
+
+    good = frozenset(
+        n for n in names
+        if any(s.points and s.build.matches(n) for job in ctx.matrix if feeds(upstream, job)
+               for s in stored(job.config.slug))
+    ) if upstream.baseline.tag == "last-good" and event.kind == "tag" else frozenset()  # fmt: skip
+
+    def interleave(job: MatrixJob, baseline: Build) -> bool:
+        history = [s for s in stored(job.config.slug) if s.points]
+        runs = {s.run_id for s in history if s.build.matches(baseline.selector)}
+        if len(runs) < ctx.config.budget.repeats:
+            return True
+        noise = noise_model(history, ctx.policy)
+        return noise.summary_sd is None or noise.summary_sd > ctx.policy.min_effect / 2
+
+    return Earlier(names, good), interleave
+
+
 def handle(ctx: Context, event: UpstreamEvent, upstream: Upstream) -> Handled:
     engine, config = ctx.engine, ctx.config
     if not is_watched(event, upstream):
@@ -107,7 +142,8 @@ def handle(ctx: Context, event: UpstreamEvent, upstream: Upstream) -> Handled:
                 engine, upstream.repo, event.kind, event.key, event.at, event.title, 0
             )
         return Handled(event, None)
-    the_plan = plan(event, upstream, ctx.rules, ctx.matrix, config.budget)
+    earlier, interleave = _baseline_context(ctx, event, upstream)
+    the_plan = plan(event, upstream, ctx.rules, ctx.matrix, config.budget, earlier, interleave)
     jobs, over_day = dispatch.within_daily_budget(engine, the_plan.jobs, config.budget.jobs_per_day)
     dropped = the_plan.dropped + tuple(over_day)
     batches = dispatch.chunk(event, jobs, config.benchmark.jobs_per_dispatch)

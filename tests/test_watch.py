@@ -74,12 +74,16 @@ def world(github_standin, tmp_path, monkeypatch):
 
 
 def dispatched(s) -> dict[str, dict]:
-    """Dispatch inputs by event, failing if any event was dispatched twice."""
+    """Dispatch inputs by event (the jobs of an event's dispatches joined: one dispatch per
+    baseline/candidate pair), failing if any dispatch was sent twice or lacks either build."""
+    keys = [d["inputs"]["key"] for d in s.dispatches(BENCH)]
+    assert len(keys) == len(set(keys)), "a dispatch was sent twice"
     by_event: dict[str, dict] = {}
     for d in s.dispatches(BENCH):
-        event = d["inputs"]["event"]
-        assert event not in by_event, f"{event} dispatched twice"
-        by_event[event] = d["inputs"]
+        inputs = d["inputs"]
+        assert inputs["baseline"] and inputs["candidate"], inputs
+        joined = by_event.setdefault(inputs["event"], {**inputs, "jobs": "[]"})
+        joined["jobs"] = json.dumps(json.loads(joined["jobs"]) + json.loads(inputs["jobs"]))
     return by_event
 
 
@@ -112,11 +116,12 @@ def test_dry_run_plans_then_real_run_dispatches_once(world, paretobot, tmp_path)
     rocm = json.loads(sent["pull:35851"]["jobs"])
     assert {j["config"].split("/")[2] for j in rocm} <= {"mi300x", "mi325x", "mi355x"}
     titles = {r["display_title"] for r in world.runs(BENCH)}
-    assert titles == {f"benchmark {inputs['key']}" for inputs in sent.values()}
+    assert titles == {f"benchmark {d['inputs']['key']}" for d in world.dispatches(BENCH)}
+    count = len(world.dispatches(BENCH))
 
     again = paretobot("watch", "--once", "--settle-seconds", "0")
     assert again.code == 0 and again.out.strip() == ""
-    assert len(world.dispatches(BENCH)) == 4
+    assert len(world.dispatches(BENCH)) == count
 
 
 def test_a_new_merge_after_the_cursor_is_the_only_new_event(world, paretobot):

@@ -17,18 +17,60 @@ class Watch(Strict):
     labels: tuple[str, ...] = ()
 
 
+PINNED = "pinned:"
+
+
+def _baseline_rule(rule: str, allowed: tuple[str, ...]) -> str:
+    if rule.startswith(PINNED) and rule.removeprefix(PINNED).strip():
+        return rule
+    if rule not in allowed:
+        raise ValueError(f"baseline rule {rule!r}: use one of {list(allowed)} or 'pinned:BUILD'")
+    return rule
+
+
+class Baselines(Strict):
+    """What each kind of event is judged against (bot/plan.py `baseline_of`):
+    previous: the previous event of the same kind that was benchmarked (the previous release);
+    last-good: the latest earlier one whose results are stored and did not fail (nightlies);
+    merge-base: the commit a merged PR was merged onto; matrix: the build the benchmark matrix
+    pins today; pinned:BUILD: that release or tag. Without an earlier event: the matrix build."""
+
+    release: str = "previous"
+    tag: str = "last-good"
+    pull: str = "merge-base"
+
+    @model_validator(mode="after")
+    def _known(self) -> Baselines:
+        events = ("previous", "last-good", "matrix")
+        _baseline_rule(self.release, events)
+        _baseline_rule(self.tag, events)
+        _baseline_rule(self.pull, ("merge-base", "matrix"))
+        return self
+
+    def rule(self, kind: str) -> str:
+        return {"release": self.release, "tag": self.tag, "pull": self.pull}[kind]
+
+
 class Upstream(Strict):
     repo: str = Field(pattern=r"^[\w.-]+/[\w.-]+$")
     frameworks: tuple[str, ...] = Field(min_length=1)
     hardware: tuple[str, ...] = ()  # when set, only these SKUs
     tags: tuple[str, ...] = ()
     watch: Watch = Watch()
+    baseline: Baselines = Baselines()
+
+
+INTERLEAVE = ("auto", "always", "never")
 
 
 class Budget(Strict):
     jobs_per_event: int = Field(ge=1)
     jobs_per_day: int = Field(ge=1)
     repeats: int = Field(3, ge=1)
+    # run the baseline again beside the candidate, repeats interleaved on one runner: auto when
+    # the configuration has no stored baseline runs, or its run-to-run noise is above half the
+    # smallest change that matters (runners and days differ as much as the changes to catch)
+    interleave: str = Field("auto", pattern="^(auto|always|never)$")
 
 
 class BenchmarkTarget(Strict):

@@ -159,6 +159,7 @@ def merged_pulls(gh: Github, repo: str, since: datetime | None) -> Iterator[Upst
                 labels=tuple(label.name for label in pr.labels),
                 files=tuple(f.filename for f in pr.get_files()),
                 author=pr.user.login if pr.user else "",
+                base=pr.base.sha if pr.base else "",
             )
     except (GithubException, OSError) as exc:
         raise _fail(f"listing merged pull requests of {repo}", exc) from None

@@ -81,6 +81,7 @@ def _pull(payload: Mapping[str, Any], repo: str) -> UpstreamEvent | None:
         ref=pr.get("merge_commit_sha") or "",
         labels=tuple(str(label.get("name", "")) for label in labels if isinstance(label, dict)),
         author=str((pr.get("user") or {}).get("login", "")),
+        base=str((pr.get("base") or {}).get("sha") or ""),
     )
 
 

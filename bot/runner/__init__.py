@@ -14,7 +14,7 @@ from typing import Any
 from bot.runner import system
 from bot.runner.commands import JobSetup, client_command, plan_job, server_command, version_command
 from bot.runner.execute import BotError, Session, run_job
-from bot.runner.job import JobError, JobSpec, load_jobs, parse_jobs
+from bot.runner.job import JobError, JobSpec, interleave, load_jobs, parse_jobs
 from bot.runner.launch import LaunchError
 from bot.runner.process import Cancelled
 from bot.runner.progress import Progress, fmt_duration
@@ -43,7 +43,7 @@ def plan_jobs(
 ) -> list[JobSetup]:
     """Plans for every job, or RecipeError/LaunchError naming the job that cannot be run."""
     plans = []
-    for index, job in enumerate(jobs):
+    for index, job in enumerate(interleave(list(jobs))):
         try:
             plans.append(plan_job(job, index, out.resolve(), launcher, recipes))
         except (RecipeError, LaunchError) as exc:

@@ -42,6 +42,17 @@ def _no_nul(value: Any, where: str) -> None:
         raise ValueError(f"{where} contains a NUL byte")
 
 
+class BaselineSpec(BaseModel):
+    """The build to measure again beside the job's own, on the same runner (bot/runner
+    `interleave`): where runners differ, a baseline from another host or day is not a baseline."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: str = ""
+    commit: str = ""
+    image: str = ""
+
+
 class JobSpec(BaseModel):
     """One configuration to serve and sweep: the job wire format. The first block is what the
     dispatcher writes (`spec_of`); the second is for hand-written and local jobs."""
@@ -75,6 +86,7 @@ class JobSpec(BaseModel):
     isl: int = Field(ge=0, le=10_000_000)
     osl: int = Field(ge=0, le=10_000_000)
     scenario: str = "fixed-seq-len"
+    baseline: BaselineSpec | None = None  # run it too, repeats interleaved with this build's
 
     # hand-written jobs
     served_model_name: str | None = Field(None, min_length=1)
@@ -182,7 +194,12 @@ def spec_of(job: Job) -> JobSpec:
     """A planned job in the wire format the benchmark workflow's matrix and `run-job` read: the
     one place the dispatcher's side of the contract is written, validated as the runner will."""
     c = job.config
+    again = None
+    if job.interleave and job.baseline is not None:
+        b = job.baseline
+        again = BaselineSpec(version=b.version, commit=b.commit, image=b.image or job.image)
     return JobSpec(
+        baseline=again,
         config=c.slug, entry=job.entry, model=job.model_id, model_key=c.model, image=job.image,
         runner=job.runner, framework=job.build.framework, version=job.build.version,
         commit=job.build.commit, concurrencies=list(job.concurrencies), repeats=job.repeats,
@@ -190,6 +207,28 @@ def spec_of(job: Job) -> JobSpec:
         tp=c.tp, ep=c.ep, pp=c.pp, dp_attention=c.dp_attention, spec_method=c.spec_method,
         disagg=c.disagg, isl=c.isl, osl=c.osl, scenario=c.scenario,
     )  # fmt: skip
+
+
+def interleave(jobs: list[JobSpec]) -> list[JobSpec]:
+    """Jobs with a baseline become one-repeat jobs of each build in ABBA order (baseline,
+    candidate, candidate, baseline, ...), as Pinpoint runs A and B on one bot: drift within the
+    hour then weighs on both sides alike, and every repeat starts its own server."""
+    out: list[JobSpec] = []
+    for job in jobs:
+        if job.baseline is None:
+            out.append(job)
+            continue
+        b = job.baseline
+        cand = job.model_copy(update={"baseline": None, "repeats": 1})
+        base = cand.model_copy(
+            update={
+                "version": b.version, "commit": b.commit, "image": b.image or job.image,
+                "reasons": [*job.reasons, "baseline"],
+            }
+        )  # fmt: skip
+        for r in range(job.repeats):
+            out.extend((base, cand) if r % 2 == 0 else (cand, base))
+    return out
 
 
 def job_name(job: JobSpec, index: int) -> str:

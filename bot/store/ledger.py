@@ -121,3 +121,19 @@ def load_bisections(engine: Engine, status: str | None = None) -> dict[str, str]
         query = query.where(bisections_table.c.status == status)
     with engine.connect() as conn:
         return {row.key: row.state for row in conn.execute(query)}
+
+
+def earlier_events(engine: Engine, upstream: str, kind: str, before: datetime) -> list[str]:
+    """Names of the events of this kind from this upstream handled with jobs dispatched, that
+    happened before `before`, most recent first (a release's name is its tag): baselines."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(events_table.c.key, events_table.c.at)
+            .where(
+                (events_table.c.upstream == upstream)
+                & events_table.c.key.startswith(f"{kind}:")
+                & (events_table.c.jobs > 0)
+            )
+            .order_by(events_table.c.at.desc())
+        ).all()
+    return [r.key.split(":", 1)[1] for r in rows if _utc(r.at) < before]
