@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from bot.config import ConfigError, Strict, config_dir, describe, read_yaml
+from bot.config import ConfigError, Strict, config_file, describe, read_yaml
 from bot.model import CHANGE_KINDS, Candidate, ConfigKey, PullRequest
 
 # ---- components.yaml ---------------------------------------------------------------------------
@@ -137,7 +137,7 @@ class Components(Strict):
 
 def load_components(path: Path | None = None) -> Components:
     """configs/components.yaml (or `path`); ConfigError names the file, key and field."""
-    path = path or config_dir() / "components.yaml"
+    path = path or config_file("components.yaml")
     try:
         stamp = path.stat().st_mtime_ns
     except OSError:

@@ -1,12 +1,16 @@
 """Loads and validates configs/*.yaml: the one place that knows the config schema.
 
-Configs come from PARETOBOT_CONFIGS (a folder) when set, else the defaults shipped in the package
-(bot/defaults/configs). Every error names the file, the key and the field.
+Configs come from the packaged defaults (bot/defaults/configs) unless PARETOBOT_CONFIGS (or a
+command's `--configs DIR`) names a team folder; then each file is read from that folder when it has
+it and from the packaged defaults when it does not (per file: a team overrides what it changes and
+keeps the rest). Every error names the file, the key and the field.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -92,9 +96,61 @@ class AnalysisPolicy(Strict):
         return self
 
 
+CONFIGS_ENV = "PARETOBOT_CONFIGS"
+MASTER_GLOB = "*-master.yaml"  # InferenceX's matrix files (bot/config/matrix.py)
+
+
+def team_dir() -> Path | None:
+    """The team's config folder ($PARETOBOT_CONFIGS), or None; a name that is not a folder is an
+    error, not a silent fall back to every default."""
+    env = os.environ.get(CONFIGS_ENV)
+    if not env:
+        return None
+    folder = Path(env)
+    if not folder.is_dir():
+        raise ConfigError(f"{CONFIGS_ENV} / --configs: {env} is not a folder")
+    return folder
+
+
 def config_dir() -> Path:
-    env = os.environ.get("PARETOBOT_CONFIGS")
-    return Path(env) if env else CONFIGS
+    """The team folder when one is set, else the packaged defaults. Read single files with
+    `config_file`, which falls back to the default for a file the team folder lacks."""
+    return team_dir() or CONFIGS
+
+
+def config_file(name: str) -> Path:
+    """Where configs/`name` is read from: the team folder's copy when it has one, else the
+    packaged default."""
+    team = team_dir()
+    if team is not None and (team / name).is_file():
+        return team / name
+    return CONFIGS / name
+
+
+def matrix_files() -> list[Path]:
+    """The `*-master.yaml` files read as the benchmark matrix: the team folder's when it has any
+    (a team's matrix replaces the whole matrix, never merges entry by entry), else the packaged
+    ones."""
+    team = team_dir()
+    found = sorted(team.glob(MASTER_GLOB)) if team is not None else []
+    return found or sorted(CONFIGS.glob(MASTER_GLOB))
+
+
+@contextmanager
+def using_configs(folder: str | None) -> Iterator[None]:
+    """`--configs DIR` for one call: the same override as PARETOBOT_CONFIGS, undone afterwards."""
+    if not folder:
+        yield
+        return
+    before = os.environ.get(CONFIGS_ENV)
+    os.environ[CONFIGS_ENV] = folder
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(CONFIGS_ENV, None)
+        else:
+            os.environ[CONFIGS_ENV] = before
 
 
 def describe(exc: ValidationError, most: int = 5) -> str:
@@ -117,7 +173,7 @@ def read_yaml(path: Path) -> Any:
 
 def load_prices(path: Path | None = None) -> PriceTable:
     """The newest price table in configs/hardware.yaml."""
-    path = path or config_dir() / "hardware.yaml"
+    path = path or config_file("hardware.yaml")
     raw = read_yaml(path)
     try:
         parsed = HardwareFile.model_validate(raw)
@@ -131,7 +187,7 @@ def load_prices(path: Path | None = None) -> PriceTable:
 
 def load_policy(path: Path | None = None) -> AnalysisPolicy:
     """configs/analysis.yaml, every field optional (defaults in AnalysisPolicy)."""
-    path = path or config_dir() / "analysis.yaml"
+    path = path or config_file("analysis.yaml")
     raw = read_yaml(path)
     try:
         return AnalysisPolicy.model_validate(raw if raw is not None else {})

@@ -8,7 +8,15 @@ from pathlib import Path
 
 from pydantic import Field, ValidationError, field_validator
 
-from bot.config import ConfigError, Strict, config_dir, describe, read_yaml
+from bot.config import (
+    MASTER_GLOB,
+    ConfigError,
+    Strict,
+    config_file,
+    describe,
+    matrix_files,
+    read_yaml,
+)
 
 
 class ModelsFile(Strict):
@@ -51,25 +59,25 @@ class IngestHints(Strict):
         return any(re.search(p, run_folder, re.IGNORECASE) for p in self.faulty_run_patterns)
 
 
-def _matrix_pairs(folder: Path) -> dict[str, str]:
-    from bot.config.matrix import MASTER_GLOB, load_matrix_file  # the matrix imports this package
+def _matrix_pairs(paths: tuple[str, ...]) -> dict[str, str]:
+    from bot.config.matrix import load_matrix_file  # the matrix imports this package
 
     pairs: dict[str, str] = {}
-    for path in sorted(folder.glob(MASTER_GLOB)):
-        for entry in load_matrix_file(path).values():
+    for path in paths:
+        for entry in load_matrix_file(Path(path)).values():
             pairs.setdefault(entry.model.lower(), entry.model_prefix)
     return pairs
 
 
 @cache
-def _aliases(folder: str) -> dict[str, str]:
-    path = Path(folder) / "models.yaml"
+def _aliases(models: str, matrices: tuple[str, ...]) -> dict[str, str]:
+    path = Path(models)
     raw = read_yaml(path) if path.exists() else {}
     try:
         parsed = ModelsFile.model_validate(raw if raw is not None else {})
     except ValidationError as exc:
         raise ConfigError(f"{path}: {describe(exc)}") from None
-    table = _matrix_pairs(Path(folder))
+    table = _matrix_pairs(matrices)
     for key, aliases in parsed.models.items():
         table[key.lower()] = key
         table.update({a.strip().lower(): key for a in aliases})
@@ -77,8 +85,12 @@ def _aliases(folder: str) -> dict[str, str]:
 
 
 def model_aliases(folder: Path | None = None) -> dict[str, str]:
-    """Every known spelling (lower case) -> its model key: models.yaml over the matrices."""
-    return _aliases(str(folder or config_dir()))
+    """Every known spelling (lower case) -> its model key: models.yaml over the matrices (of
+    `folder`, or as `config_file` and `matrix_files` resolve them)."""
+    if folder is not None:
+        matrices = tuple(str(p) for p in sorted(folder.glob(MASTER_GLOB)))
+        return _aliases(str(folder / "models.yaml"), matrices)
+    return _aliases(str(config_file("models.yaml")), tuple(str(p) for p in matrix_files()))
 
 
 def model_key(name: str, folder: Path | None = None) -> str:
@@ -87,15 +99,15 @@ def model_key(name: str, folder: Path | None = None) -> str:
 
 
 @cache
-def _hints(folder: str) -> IngestHints:
-    path = Path(folder) / "ingest.yaml"
-    raw = read_yaml(path) if path.exists() else {}
+def _hints(path: str) -> IngestHints:
+    file = Path(path)
+    raw = read_yaml(file) if file.exists() else {}
     try:
         return IngestHints.model_validate(raw if raw is not None else {})
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {describe(exc)}") from None
+        raise ConfigError(f"{file}: {describe(exc)}") from None
 
 
 def ingest_hints(folder: Path | None = None) -> IngestHints:
     """configs/ingest.yaml: offload modes that name a framework, faulty-run folder patterns."""
-    return _hints(str(folder or config_dir()))
+    return _hints(str(folder / "ingest.yaml" if folder else config_file("ingest.yaml")))

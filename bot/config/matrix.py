@@ -15,10 +15,8 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, RootModel, ValidationError, model_validator
 
-from bot.config import ConfigError, Strict, config_dir, describe, read_yaml
+from bot.config import MASTER_GLOB, ConfigError, Strict, describe, matrix_files, read_yaml
 from bot.model import ConfigKey, sku
-
-MASTER_GLOB = "*-master.yaml"
 
 
 class _Strict(Strict):
@@ -202,10 +200,11 @@ def load_matrix_file(path: Path) -> dict[str, MatrixEntry]:
 
 
 def load_matrix(folder: Path | None = None) -> list[MatrixJob]:
-    """Every job of every `*-master.yaml` in the configs folder; entry names must be unique."""
-    folder = folder or config_dir()
+    """Every job of every `*-master.yaml` in `folder` (default: `matrix_files()`, the team's
+    matrix or the packaged one); entry names must be unique."""
+    paths = sorted(folder.glob(MASTER_GLOB)) if folder else matrix_files()
     entries: dict[str, MatrixEntry] = {}
-    for path in sorted(folder.glob(MASTER_GLOB)):
+    for path in paths:
         for name, entry in load_matrix_file(path).items():
             if name in entries:
                 raise ConfigError(f"{path}: {name}: entry name already used in another file")
