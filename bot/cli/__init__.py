@@ -9,6 +9,7 @@ from importlib import metadata
 
 from bot.cli.attribute import add_attribute_parser
 from bot.cli.common import err
+from bot.cli.config import add_config_parser
 from bot.cli.demo import add_demo_parser
 from bot.cli.publish import add_publish_parsers
 from bot.cli.results import (
@@ -23,6 +24,7 @@ from bot.cli.results import (
 from bot.cli.run import add_run_job_parser
 from bot.cli.runs import add_runs_parser
 from bot.cli.watch import cmd_watch
+from bot.config import using_configs
 from bot.errors import ParetobotError
 
 # ---- argument parsing ---------------------------------------------------------------------------
@@ -39,6 +41,12 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", help="SQLAlchemy URL (default: $PARETOBOT_DB or paretobot.db)")
     common.add_argument("--json", action="store_true", help="machine-readable output")
+    common.add_argument(
+        "--configs",
+        metavar="DIR",
+        help="team config folder for this call (as $PARETOBOT_CONFIGS; a file it lacks is read "
+        "from the packaged defaults)",
+    )
     parser = argparse.ArgumentParser(prog="paretobot", description=__doc__)
     parser.add_argument("--version", action="version", version=f"paretobot {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -62,6 +70,11 @@ def _parser() -> argparse.ArgumentParser:
     comp.add_argument("--candidate", required=True, help="build (version, tag, commit) or run:ID")
     comp.add_argument("--config", help="configuration pattern (default: every common one)")
     comp.add_argument("--markdown", action="store_true", help="markdown table (the default)")
+    comp.add_argument(
+        "--fail-on",
+        metavar="KINDS",
+        help="exit 3 when a verdict is of these kinds (comma-separated, e.g. regression,breakage)",
+    )
     comp.set_defaults(func=cmd_compare)
 
     watch = sub.add_parser("watch", parents=[common], help="poll upstreams, plan, dispatch")
@@ -118,15 +131,19 @@ def _parser() -> argparse.ArgumentParser:
     add_publish_parsers(sub, common)
     add_attribute_parser(sub, common)
 
+    add_config_parser(sub, common)
     add_demo_parser(sub, common)
     add_run_job_parser(sub, common)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Exit codes: 0 ok, 1 a user-facing error (one line), 2 a usage error (argparse), 3 the
+    `compare --fail-on` gate found a verdict of a failing kind."""
     args = _parser().parse_args(argv)
     try:
-        return args.func(args)
+        with using_configs(getattr(args, "configs", None)):
+            return args.func(args)
     except ParetobotError as exc:
         err.print(f"paretobot: {exc}", markup=False)
         return 1

@@ -1,0 +1,47 @@
+"""`paretobot config show`: the configuration in force and where each part came from."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from bot.cli.common import out, print_json
+from bot.config.show import show, shown_json, team_note
+
+
+def add_config_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    config = sub.add_parser("config", help="the configuration in force")
+    verbs = config.add_subparsers(dest="verb", required=True)
+    shown = verbs.add_parser(
+        "show",
+        parents=[common],
+        help="where each config file is read from (team folder or packaged default), and the "
+        "analysis policy in force",
+    )
+    shown.set_defaults(func=cmd_config_show)
+
+
+def _flat(values: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    rows: list[tuple[str, Any]] = []
+    for key, value in values.items():
+        if isinstance(value, dict):
+            rows += _flat(value, f"{prefix}{key}.")
+        else:
+            rows.append((prefix + key, value))
+    return rows
+
+
+def cmd_config_show(args: argparse.Namespace) -> int:
+    shown = show()
+    if args.json:
+        print_json(shown_json(shown))
+        return 0
+    out.print(team_note(shown), markup=False)
+    width = max(len(s.name) for s in shown.sources)
+    for s in shown.sources:
+        note = "  (not in the team folder: packaged default)" if s.fallback else ""
+        out.print(f"  {s.name:<{width}}  {s.source:<7}  {s.path}{note}", markup=False)
+    out.print("analysis policy in force:", markup=False)
+    for key, value in _flat(shown.policy.model_dump(mode="json")):
+        out.print(f"  {key} = {value}", markup=False)
+    return 0
