@@ -18,7 +18,7 @@ from bot.app.publish import Target, publish_changes
 from bot.cli.common import CliError, out, print_json
 from bot.config import load_policy
 from bot.model import as_utc
-from bot.publish import Outcome, outcome_json
+from bot.publish import Outcome, actions, outcome_json
 from bot.report.comment import change_key, headline
 from bot.report.digest import digest_json
 
@@ -155,6 +155,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
     )
     html = Path(args.html) if args.html else None
     outcomes, text = publish_digest(digest, target, html=html)
+    actions.emit(actions.digest_step(text))
     if args.json:
         print_json(digest_json(digest) | {"outcomes": [outcome_json(o) for o in outcomes]})
     elif outcomes or target.dry_run:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 from rich.table import Table
+from rich.text import Text
 
 from bot import report, store
 from bot.analysis.changepoints import detect
@@ -19,7 +20,17 @@ from bot.cli.common import CliError, err, out, print_json
 from bot.config import load_policy
 from bot.ingest import Metadata
 from bot.model import Frontier
+from bot.publish import actions
 from bot.series import SeriesError, read_series
+
+GATE_FAILED = 3  # exit code of `compare --fail-on` when a verdict of those kinds is found
+
+
+def _t(value: object) -> str:
+    """Text from result files in a printed line: one line, no control characters, no workflow
+    command (report.plain), not shortened."""
+    return report.plain(value, 1000)
+
 
 # ---- ingest -------------------------------------------------------------------------------------
 
@@ -64,6 +75,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     options = _metadata(args)
     engine = store.open_store(args.db)
     report = ingest(engine, [Path(p) for p in args.paths], options, on_file=_file_printer(args))
+    actions.emit(actions.ingest_step(report))
     summary = report.summary()
     if args.json:
         print_json(
@@ -75,7 +87,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         )
         return 1 if summary["error"] else 0
     for run in report.runs.values():
-        out.print(f"run {run.run_id}: {', '.join(run.folders)}", markup=False)
+        out.print(f"run {_t(run.run_id)}: {_t(', '.join(run.folders))}", markup=False)
     if options.framework_version:
         out.print(
             f"--framework-version {options.framework_version} applied to "
@@ -97,7 +109,7 @@ def _file_printer(args: argparse.Namespace) -> Callable[[FileResult], None]:
 
     def show(result: FileResult) -> None:
         if result.status == "error":
-            err.print(f"error  {result.path}: {result.reason}", markup=False)
+            err.print(f"error  {_t(result.path)}: {_t(result.reason)}", markup=False)
         elif not args.json:
             _print_file(result)
 
@@ -105,15 +117,16 @@ def _file_printer(args: argparse.Namespace) -> Callable[[FileResult], None]:
 
 
 def _print_file(result: FileResult) -> None:
-    path, parsed, added, status = result.path, result.parsed, result.added, result.status
+    path, parsed, added, status = _t(result.path), result.parsed, result.added, result.status
     assert parsed is not None and added is not None
+    run_id = _t(parsed.run_id)
     if status == "copy":
+        of, of_run = _t(added.copy_of), _t(added.copy_run)
         err.print(
-            f"copy   {path}: same bytes as {added.copy_of} (run {added.copy_run}); "
-            "not counted as a new repeat"
+            f"copy   {path}: same bytes as {of} (run {of_run}); not counted as a new repeat"
             if not added.point_copies
             else f"copy   {path}: all {len(added.point_copies)} points are the same as stored "
-            f"points of {added.copy_of} (run {added.copy_run}); not counted as a new repeat",
+            f"points of {of} (run {of_run}); not counted as a new repeat",
             markup=False,
         )
     else:
@@ -125,26 +138,26 @@ def _print_file(result: FileResult) -> None:
             concs = ", ".join(str(c.concurrency) for c in added.point_copies)
             err.print(
                 f"copy   {path}: points at concurrency {concs} repeat stored points of "
-                f"{added.point_copies[0].of_path}; not stored again",
+                f"{_t(added.point_copies[0].of_path)}; not stored again",
                 markup=False,
             )
     for down in parsed.failed_points if status == "stored" else ():
         err.print(
-            f"warning {path}: concurrency {down.concurrency} of {down.config.slug} failed "
-            f"({down.cause}: {down.message})",
+            f"warning {path}: concurrency {down.concurrency} of {_t(down.config.slug)} failed "
+            f"({_t(down.cause)}: {_t(down.message)})",
             markup=False,
         )
     if added.excluded_now:
         err.print(
-            f"excluded run {parsed.run_id}: {parsed.faulty}; include it with "
-            f"`paretobot runs include {parsed.run_id}`",
+            f"excluded run {run_id}: {_t(parsed.faulty)}; include it with "
+            f"`paretobot runs include {run_id}`",
             markup=False,
         )
     for stat in parsed.run_stats if status == "stored" else ():
         if stat.succeeded < stat.total:
             err.print(
                 f"warning {path}: {stat.total - stat.succeeded} of {stat.total} jobs on "
-                f"{stat.hardware} failed in run '{parsed.run_id}'",
+                f"{_t(stat.hardware)} failed in run '{run_id}'",
                 markup=False,
             )
 
@@ -154,7 +167,7 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
     if args.json:
         print_json([r.__dict__ for r in rows])
     for r in [] if args.json else rows:
-        out.print(f"{r.at:%Y-%m-%d %H:%M}  {r.path}: {r.reason}", markup=False)
+        out.print(f"{r.at:%Y-%m-%d %H:%M}  {_t(r.path)}: {_t(r.reason)}", markup=False)
     return 0
 
 
@@ -163,7 +176,8 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
 
 def _frontier_table(f: Frontier) -> Table:
     tiers = list(f.points[0].cost_per_mtok) if f.points else []
-    table = Table(title=f"{f.config.slug}  [{f.build.label}]", title_justify="left")
+    title = Text(f"{_t(f.config.slug)}  [{_t(f.build.label)}]")  # Text: no markup in names
+    table = Table(title=title, title_justify="left")
     for name in ("conc", "tok/s/user", "tok/s/GPU", *[f"$/Mtok {t}" for t in tiers], "tok/s/MW"):
         table.add_column(name, justify="right")
     for p in f.points:
@@ -202,14 +216,17 @@ def cmd_frontier(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    fail_on = actions.parse_kinds(args.fail_on) if args.fail_on is not None else frozenset()
     engine = store.open_store(args.db)
     verdicts = judge.verdicts(engine, args.baseline, args.candidate, args.config)
     runs = judge.runs_by_id(engine)
+    markdown = report.verdicts_markdown(verdicts, load_policy(), runs)
     if args.json:
         print_json([report.verdict_json(v, runs) for v in verdicts])
     else:
-        print(report.verdicts_markdown(verdicts, load_policy(), runs), end="")
-    return 0
+        print(markdown, end="", flush=True)
+    actions.emit(actions.compare_step(verdicts, markdown, fail_on))
+    return GATE_FAILED if actions.gate_failed(verdicts, fail_on) else 0
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -219,7 +236,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         return 0
     for h in histories:
         unit = "builds" if h.by == BY_BUILD else "runs by date"
-        out.print(f"{h.config.slug}: {len(h.values)} {unit}, {h.measure}", markup=False)
+        out.print(f"{_t(h.config.slug)}: {len(h.values)} {unit}, {h.measure}", markup=False)
         for note in h.notes:
             out.print(f"  note: {note}", markup=False)
         out.print(_series_table(h))
