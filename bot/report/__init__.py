@@ -31,12 +31,20 @@ def md(value: object) -> str:
     return text.replace("@", "@\u200b")  # a zero-width space keeps @name from notifying anyone
 
 
+# what a CI log runner would read as a command: `::name::` where a line starts (after leading
+# space, so also where a table wraps a cell at a space) and the legacy `##[name]` anywhere
+_LOG_COMMAND = re.compile(r"(?:(?<=\s)|^)::|##\[")
+
+
 def plain(value: object, limit: int = 80) -> str:
-    """Text from upstream made safe for a terminal: one line, no control characters (an ANSI
-    escape in a PR title must not rewrite what the operator sees), at most `limit` characters."""
+    """Text from upstream made safe for a terminal or a CI log: one line, no control characters
+    (an ANSI escape in a PR title must not rewrite what the operator sees, a newline must not
+    start a line of its own), at most `limit` characters, and no GitHub Actions workflow command
+    (a zero-width space splits `::` where a line could start with it, and `##[`)."""
     text = "".join(ch if ch.isprintable() else " " for ch in str(value))
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return _LOG_COMMAND.sub(lambda m: m.group()[:-1] + "\u200b" + m.group()[-1], text)
 
 
 def num(value: float | None) -> str:
