@@ -139,7 +139,12 @@ class Earlier:
 
 
 def baseline_of(
-    event: UpstreamEvent, rule: str, framework: str, template: str, earlier: Earlier = Earlier()
+    event: UpstreamEvent,
+    rule: str,
+    framework: str,
+    template: str,
+    earlier: Earlier = Earlier(),
+    image_tags: bool = True,
 ) -> Build:
     """The build this event's build is judged against, by the upstream's rule for its kind
     (configs/upstreams.yaml `baseline`); the matrix build when the rule finds nothing."""
@@ -155,7 +160,9 @@ def baseline_of(
         return Build(framework=framework, version=version, commit=event.base)
     if not name:
         return matrix_build(framework, template)
-    return Build(framework=framework, version=name, image=image_for(template, name))
+    return Build(
+        framework=framework, version=name, image=image_for(template, name) if image_tags else ""
+    )
 
 
 def _job(
@@ -168,10 +175,10 @@ def _job(
 ) -> Job:
     framework = template.config.framework
     image = template.image
-    if event.kind != "pull":
+    if event.kind != "pull" and upstream.image_tags:
         image = image_for(template.image, event.name)
-    baseline = baseline_of(event, upstream.baseline.rule(event.kind), framework, template.image,
-                           earlier)  # fmt: skip
+    rule = upstream.baseline.rule(event.kind)
+    baseline = baseline_of(event, rule, framework, template.image, earlier, upstream.image_tags)
     return Job(
         config=template.config, entry=template.entry, model_id=template.model_id, image=image,
         runner=template.runner, concurrencies=template.concurrencies, repeats=budget.repeats,

@@ -3,6 +3,7 @@
 # random-weight Llama, swept by `paretobot run-job` (concurrency 1, 2, 4; 2 repeats).
 #
 # Usage: scripts/run_vllm_cpu_job.sh OUTDIR      then: paretobot ingest OUTDIR && paretobot frontier
+# JOB=FILE runs another job file (its model must be the relative folder "tiny-llama").
 # Env: PARETOBOT_VLLM_VENV (made by setup_vllm_cpu.sh if missing), PARETOBOT (the paretobot
 #      command; default: this checkout's .venv/bin/paretobot, else paretobot on PATH),
 #      KEEP_WORK=1 keeps the work folder (model, caches).
@@ -36,4 +37,5 @@ mkdir -p tmp vllm-cache inductor-cache
   || { cat make-model.log >&2; exit 1; }
 export TMPDIR="$WORK/tmp" VLLM_CACHE_ROOT="$WORK/vllm-cache" TORCHINDUCTOR_CACHE_DIR="$WORK/inductor-cache"
 # `vllm` (server, client and version query) comes from the venv, found through PATH.
-PATH="$VENV/bin:$PATH" "$PARETOBOT" run-job "$ROOT/tests/data/jobs/vllm-cpu-tiny.json" --out "$OUTDIR"
+JOB="$(cd "$(dirname "${JOB:-$ROOT/tests/data/jobs/vllm-cpu-tiny.json}")" && pwd)/$(basename "${JOB:-vllm-cpu-tiny.json}")"
+PATH="$VENV/bin:$PATH" "$PARETOBOT" run-job "$JOB" --out "$OUTDIR"

@@ -118,7 +118,7 @@ def test_run_job_with_real_vllm_then_ingest_and_frontier(vllm_venv, tmp_path):
             assert (result["completed"], result["failed"]) == (PROMPTS, 0)
             assert (result["max_concurrency"], result["num_prompts"]) == (c, PROMPTS)
         meta = json.loads((folder / "paretobot-meta.json").read_text())
-        assert meta["framework_version"] == "0.32.0+cpu" and meta["hardware"] == "cpu"
+        assert meta["framework_version"] == "0.32.0" and meta["hardware"] == "cpu"  # the job's
         assert (meta["framework"], meta["model"], meta["repeat"]) == ("vllm", "tiny", r)
         run_id = run_id or meta["run_id"]
         assert meta["run_id"] == run_id  # one run per job, the same for its repeats
@@ -126,7 +126,8 @@ def test_run_job_with_real_vllm_then_ingest_and_frontier(vllm_venv, tmp_path):
     assert bad_meta["run_id"].rsplit("-", 1)[0] == run_id.rsplit("-", 1)[0]  # of one invocation
     record = json.loads((good_dir / "paretobot-run.json").read_text())
     assert record["status"] == "ok" and record["accelerators"]["kind"] == "cpu"
-    assert record["framework"]["version_source"] == "reported"
+    assert record["framework"]["version_source"] == "job"
+    assert record["framework"]["reported_version"] == "0.32.0+cpu"  # what vllm itself said
     assert record["commands"]["server"][:3] == ["vllm", "serve", "tiny-llama"]
     assert record["server"]["stopped"].startswith("stopped by SIGTERM")
     assert [rep["status"] for rep in record["repeats"]] == ["ok", "ok"]
@@ -140,7 +141,7 @@ def test_run_job_with_real_vllm_then_ingest_and_frontier(vllm_venv, tmp_path):
     frontier = paretobot("frontier", "--db", db, "--json", env=env, cwd=tmp_path, timeout=120)
     assert frontier.returncode == 0, frontier.stderr
     (curve,) = [f for f in json.loads(frontier.stdout) if f["config"]["slug"] == good["config"]]
-    assert curve["build"]["version"] == "0.32.0+cpu"
+    assert curve["build"]["version"] == "0.32.0"
     assert curve["runs"] == [run_id] and curve["points"]
     assert {p["concurrency"] for p in curve["points"]} <= {1, 2, 4}
     print(f"end-to-end wall time {time.monotonic() - t0:.0f} s")

@@ -58,9 +58,10 @@ class Upstream(Strict):
     tags: tuple[str, ...] = ()
     watch: Watch = Watch()
     baseline: Baselines = Baselines()
-
-
-INTERLEAVE = ("auto", "always", "never")
+    # the upstream publishes the framework's image per release, tagged with the release name
+    # (vllm/vllm-openai:v0.12.0): a release's job runs that image. Not so for a library under
+    # the framework (AITER): its builds keep the matrix image and are installed by the runner.
+    image_tags: bool = False
 
 
 class Budget(Strict):

@@ -31,7 +31,10 @@ def start_query(plan: JobSetup, cache: Cache, log: Path, cwd: Path) -> process.P
 
 
 def resolve(plan: JobSetup, cache: Cache, query: process.Proc | None) -> dict[str, Any]:
-    """The build: what the framework reported, else what the job says, else the image tag."""
+    """The build: what the job names (the dispatcher's build: a release tag, a PR's merge commit,
+    an AITER tag under vLLM), else what the framework reported, else the image tag. Results are
+    filed under it, so a probe's results land on the commit the bisection asked for; what the
+    framework itself reported is kept beside it."""
     job = plan.job
     key = _key(plan)
     if key not in cache:
@@ -41,9 +44,10 @@ def resolve(plan: JobSetup, cache: Cache, query: process.Proc | None) -> dict[st
         cache[key] = reported
     reported = cache[key]
     tag = job.image.rsplit(":", 1)[-1] if ":" in job.image.rsplit("/", 1)[-1] else None
-    version = reported or job.version or tag or "unknown"
-    source = "reported" if reported else "job" if job.version else "image tag" if tag else "none"
-    commit = (system.commit_from_version(reported) if reported else None) or job.commit or None
+    version = job.version or reported or tag or "unknown"
+    source = "job" if job.version else "reported" if reported else "image tag" if tag else "none"
+    reported_commit = system.commit_from_version(reported) if reported else None
+    commit = job.commit or reported_commit or None
     digest_argv = launch.digest_command(plan.launcher)
     inspect = system.run_query(digest_argv) if digest_argv else None
     return {
@@ -53,5 +57,7 @@ def resolve(plan: JobSetup, cache: Cache, query: process.Proc | None) -> dict[st
         "commit": commit,
         "requested_version": job.version or None,
         "requested_commit": job.commit or None,
+        "reported_version": reported,
+        "reported_commit": reported_commit,
         "image_digest": system.image_digest(job.image, inspect),
     }
