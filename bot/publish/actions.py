@@ -201,7 +201,9 @@ def emit(step: Step, env: Mapping[str, str] | None = None, stream: TextIO | None
     def say(line: str) -> None:
         stream.write(line + "\n")
 
-    _append(env, "GITHUB_STEP_SUMMARY", step.summary, say)
+    # a blank line after each block, so the next command's summary starts a block of its own
+    summary = step.summary.rstrip("\n") + "\n\n" if step.summary.strip() else ""
+    _append(env, "GITHUB_STEP_SUMMARY", summary, say)
     _append(env, "GITHUB_OUTPUT", output_lines(step.outputs), say)
     for line in step.annotations:
         say(line)
