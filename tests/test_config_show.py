@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.attribution.rank import load_components
 from bot.config import AnalysisPolicy, load_policy, load_prices
 from bot.config.ingest import ingest_hints, model_key
 from bot.config.matrix import load_matrix
+from bot.config.upstreams import load_rules, load_upstreams
 from bot.defaults import CONFIGS, RECIPES
 
 FILES = [
@@ -101,6 +103,9 @@ def test_the_loaders_fall_back_as_shown(team, monkeypatch):
     assert load_policy().min_effect == 0.03
     assert load_prices() == load_prices(CONFIGS / "hardware.yaml")
     assert ingest_hints() == ingest_hints(CONFIGS)
+    assert load_upstreams() == load_upstreams(CONFIGS / "upstreams.yaml")
+    assert load_rules() == load_rules(CONFIGS / "rules.yaml")
+    assert load_components() == load_components(CONFIGS / "components.yaml")
     models = yaml.safe_load((CONFIGS / "models.yaml").read_text())["models"]
     key, aliases = next((k, a) for k, a in models.items() if a)
     assert model_key(aliases[0].upper()) == key

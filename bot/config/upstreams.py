@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from bot.config import ConfigError, Strict, config_dir, describe, read_yaml
+from bot.config import ConfigError, Strict, config_file, describe, read_yaml
 
 EVENT_KINDS = ("release", "tag", "pull")
 
@@ -156,12 +156,12 @@ def _load(model: type[BaseModel], path: Path) -> BaseModel:
 
 
 def load_upstreams(path: Path | None = None) -> UpstreamsFile:
-    result = _load(UpstreamsFile, path or config_dir() / "upstreams.yaml")
+    result = _load(UpstreamsFile, path or config_file("upstreams.yaml"))
     assert isinstance(result, UpstreamsFile)
     return result
 
 
 def load_rules(path: Path | None = None) -> RulesFile:
-    result = _load(RulesFile, path or config_dir() / "rules.yaml")
+    result = _load(RulesFile, path or config_file("rules.yaml"))
     assert isinstance(result, RulesFile)
     return result
