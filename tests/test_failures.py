@@ -82,9 +82,12 @@ def test_bad_failure_records_are_quarantined(paretobot, engine, tmp_path, record
     assert store.count_rows(engine)["sweeps"] == 0
 
 
-def test_run_record_beside_results_is_not_a_result(paretobot, tmp_path):
+def test_a_bad_run_record_beside_results_does_not_stop_them(paretobot, tmp_path):
+    """paretobot-run.json is the run's provenance (tests/test_provenance.py), not a result: one
+    that is not a runner's record is quarantined with its reason, the results still go in."""
     folder = run_folder(tmp_path, "0.32.0")
     (folder / "paretobot-run.json").write_text(json.dumps({"job": {}, "commands": []}))
     run = paretobot("ingest", folder)
-    assert run.code == 0, run.err
-    assert "stored 4 file(s)" in run.out
+    assert run.code == 1
+    assert "stored 4 file(s)" in run.out and "1 quarantined" in run.out
+    assert "paretobot-run.json: paretobot-run.json is not a runner record" in run.err

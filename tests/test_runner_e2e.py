@@ -137,7 +137,8 @@ def test_run_job_with_real_vllm_then_ingest_and_frontier(vllm_venv, tmp_path):
     ingest = paretobot("ingest", "out", "--db", db, "--json", env=env, cwd=tmp_path, timeout=120)
     assert ingest.returncode == 0, ingest.stderr
     summary = json.loads(ingest.stdout)["summary"]
-    assert (summary["stored"], summary["points"], summary["error"]) == (7, 6, 0)
+    # 6 result files, the failure record, and each job's paretobot-run.json (its run's provenance)
+    assert (summary["stored"], summary["points"], summary["error"]) == (9, 6, 0)
     frontier = paretobot("frontier", "--db", db, "--json", env=env, cwd=tmp_path, timeout=120)
     assert frontier.returncode == 0, frontier.stderr
     (curve,) = [f for f in json.loads(frontier.stdout) if f["config"]["slug"] == good["config"]]

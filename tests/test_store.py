@@ -147,7 +147,7 @@ def test_a_version_1_database_is_migrated_in_place(db_url):
     migrated = store.open_store(db_url)
     with migrated.connect() as conn:
         version = conn.execute(sa.text("SELECT value FROM meta WHERE key='schema_version'"))
-        assert version.scalar() == "2"
+        assert version.scalar() == str(store.SCHEMA_VERSION)  # through 2 to the latest
         assert conn.execute(sa.text("SELECT slug FROM configs")).scalar() == sweep.config.slug
         assert conn.execute(sa.text("SELECT run_id FROM files")).scalar() == "old-run"
     (loaded,) = store.load_sweeps(migrated)
@@ -158,5 +158,31 @@ def test_a_version_1_database_is_migrated_in_place(db_url):
     # the same bytes under the run they were stored under: a duplicate; under another: a copy
     assert store.add_file(migrated, replace(parsed, run_id="old-run")).status == "duplicate"
     assert store.add_file(migrated, parsed).status == "copy"
+    migrated.dispose()
+    store.open_store(db_url).dispose()  # opening a migrated store again changes nothing
+
+
+def test_a_version_2_database_is_migrated_in_place(db_url):
+    """Version 3 adds the provenance table (runner records); what a version-2 store holds stays,
+    read the same, and runs have no provenance until a runner record is ingested."""
+    engine = store.open_store(db_url)
+    path = AGENTIC / "kimik2.5-fp4-mi355x-vllm-0603" / "agg_bmk.json"
+    store.add_file(engine, parse_file(path))
+    sweeps, runs = store.load_sweeps(engine), store.load_runs(engine)
+    with engine.begin() as conn:  # as version 2 left it: no provenance table
+        schema.provenance_table.drop(conn)
+        conn.execute(sa.text("UPDATE meta SET value='2' WHERE key='schema_version'"))
+    engine.dispose()
+
+    migrated = store.open_store(db_url)
+    with migrated.connect() as conn:
+        version = conn.execute(sa.text("SELECT value FROM meta WHERE key='schema_version'"))
+        assert version.scalar() == "3"
+        assert sa.inspect(conn).has_table("provenance")
+    assert store.load_sweeps(migrated) == sweeps
+    assert store.load_runs(migrated) == runs
+    assert all(r.url == "" and r.job == "" and r.measured for r in runs)
+    assert store.count_rows(migrated, ["provenance"]) == {"provenance": 0}
+    assert store.add_file(migrated, parse_file(path)).status == "duplicate"
     migrated.dispose()
     store.open_store(db_url).dispose()  # opening a migrated store again changes nothing

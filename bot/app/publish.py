@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from bot.analysis.verdict import Verdict
 from bot.app.attribute import Options, attribution_for
+from bot.app.judge import runs_by_id
 from bot.config import load_policy
 from bot.errors import ParetobotError
 from bot.github import api as gh_api
@@ -67,6 +68,7 @@ def publish_changes(
     *,
     changelog: Path | None = None,
     attribute: Options | None = None,
+    attributions: Mapping[str, Attribution] | None = None,
 ) -> Published:
     """Comment on every change and record it in the changelog; with `attribute`, name the PR
     behind it first (a decisive ranking or a finished bisection)."""
@@ -76,7 +78,8 @@ def publish_changes(
             "and/or --changelog PATH"
         )
     policy = load_policy()
-    attributions = {
+    runs = runs_by_id(engine)  # links to the CI runs, and the job to reproduce
+    attributions = dict(attributions or {}) | {  # given (the demo's), or found now
         change_key(v.config, v.baseline, v.candidate): attribution_for(engine, v, attribute)[0]
         for v in verdicts
         if attribute is not None and v.kind in CHANGE_KINDS
@@ -90,7 +93,7 @@ def publish_changes(
         for v in verdicts
         for post in change_posts(
             v, attribution(v), repo=target.repo, issue=target.issue, policy=policy,
-            mentions=target.mentions,
+            mentions=target.mentions, runs=runs,
         )
     ]  # fmt: skip
     if target.dry_run is not None:
@@ -109,6 +112,7 @@ def publish_changes(
         for v in verdicts:
             key = change_key(v.config, v.baseline, v.candidate)
             outcomes += record_change(
-                files, v, attribution(v), links=links.get(key, []), confidence=policy.confidence
-            )
+                files, v, attribution(v), links=links.get(key, []), confidence=policy.confidence,
+                runs=runs,
+            )  # fmt: skip
     return Published(outcomes, attributions)

@@ -10,6 +10,7 @@ from typing import Any
 from bot import store
 from bot.cli.common import out
 from bot.model import Run, Sweep
+from bot.report import build_json, plain
 
 
 def add_runs_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -44,6 +45,14 @@ def _summary(run: Run, sweeps: list[Sweep]) -> dict[str, Any]:
         "copies": list(run.copies),
         "excluded": run.excluded,
         "exclude_reason": run.exclude_reason or None,
+        # provenance (the runner's paretobot-run.json); nulls where none was ingested
+        "url": run.url or None,
+        "host": run.host or None,
+        "runner": run.runner or None,
+        "artifact": run.artifact or None,
+        "job": run.job_spec,
+        "runner_build": build_json(run.build) if run.build else None,
+        "gpus": list(run.gpus),
     }
 
 
@@ -68,6 +77,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
             f"{len(row['configurations'])} configuration(s), {row['points']} points{flag}",
             markup=False,
         )
+        for key in ("url", "runner", "host", "artifact"):
+            if row[key]:  # text from a runner record: one line, no control characters
+                out.print(f"  {key}: {plain(row[key], 200)}", markup=False)
         for hardware, jobs in row["jobs"].items():
             failed = jobs["total"] - jobs["succeeded"]
             out.print(f"  jobs on {hardware}: {failed} of {jobs['total']} failed", markup=False)

@@ -19,7 +19,8 @@ from bot.ingest.failure import Failure, is_failure, parse_failure
 from bot.ingest.fields import IngestError
 from bot.ingest.identity import Identity, identify
 from bot.ingest.inferencex import RunStat
-from bot.ingest.metadata import Metadata, is_sidecar, metadata_for
+from bot.ingest.metadata import RUN_RECORD, Metadata, is_sidecar, metadata_for
+from bot.ingest.provenance import Provenance, is_run_record, parse_run_record
 from bot.ingest.reading import Reading
 from bot.ingest.runs import RunFolder, resolve_run
 from bot.model import CLIENT_ERRORS, SWEEP_FAILED, Build, ConfigKey, Sweep
@@ -29,6 +30,7 @@ __all__ = [
     "IngestError",
     "Metadata",
     "ParsedFile",
+    "Provenance",
     "RunStat",
     "find_result_files",
     "parse_file",
@@ -37,6 +39,7 @@ __all__ = [
 
 RESULT_SUFFIXES = (".json", ".jsonl")
 MAX_FILE_BYTES = 512 * 1024 * 1024  # a result file beyond this is not a benchmark result
+MAX_RECORD_BYTES = 16 * 1024 * 1024  # a runner record beyond this is not one
 
 Parser = Callable[[Any, Path], list[Reading]]
 PARSERS: dict[str, Parser] = {
@@ -48,6 +51,7 @@ PARSERS: dict[str, Parser] = {
 }
 RUN_STATS = "inferencex-run-stats"
 FAILURE = "paretobot-failure"
+RUN = "paretobot-run"  # the runner's record of a job: provenance of the run its results are in
 FAILED_ENTRY_CAUSE = CLIENT_ERRORS  # a concurrency the client could not measure
 
 
@@ -77,6 +81,7 @@ class ParsedFile:
     failed_points: tuple[FailedPoint, ...] = ()
     version_given: bool = False  # a version from options or a sidecar was used (no image tag)
     faulty: str = ""  # why the run's folder name marks it faulty, or ""
+    provenance: Provenance | None = None  # a runner record (paretobot-run.json)
 
     @property
     def n_points(self) -> int:
@@ -86,6 +91,8 @@ class ParsedFile:
     def identity(self) -> str:
         """What, besides its bytes, makes this file itself: a runner's failure.json says nothing
         of its own configuration, so two identical ones of two configurations are two facts."""
+        if self.provenance is not None:
+            return f"provenance of run {self.provenance.run_id}"
         if self.failure is None:
             return ""
         return "; ".join(f"{s.config.slug} {s.build.label} repeat {s.repeat}" for s in self.sweeps)
@@ -133,6 +140,8 @@ def _load(data: bytes) -> Any:
     except json.JSONDecodeError as exc:
         if exc.msg != "Extra data":
             raise IngestError(f"invalid JSON: {exc.msg} at line {exc.lineno}") from None
+    except RecursionError:
+        raise IngestError("invalid JSON: nested too deeply") from None
     docs = []  # JSON Lines: one object per line
     for number, line in enumerate(content.splitlines(), start=1):
         if line.strip():
@@ -140,6 +149,8 @@ def _load(data: bytes) -> Any:
                 docs.append(json.loads(line))
             except json.JSONDecodeError as exc:
                 raise IngestError(f"invalid JSON on line {number}: {exc.msg}") from None
+            except RecursionError:
+                raise IngestError(f"invalid JSON on line {number}: nested too deeply") from None
     return docs
 
 
@@ -176,6 +187,8 @@ def detect_format(doc: Any) -> str:
         raise IngestError(f"unknown format: top level is a {type(doc).__name__}")
     if is_failure(doc):
         return FAILURE
+    if is_run_record(doc):
+        return RUN
     if _is_agg(doc):
         return "inferencex-agg"
     if doc and all(isinstance(v, dict) and "n_success" in v for v in doc.values()):
@@ -255,16 +268,24 @@ def _hints(readings: list[Reading], stats: tuple[RunStat, ...]) -> tuple[set[str
 def parse_file(path: Path, options: Metadata | None = None, root: Path | None = None) -> ParsedFile:
     """Parse one result file completely, or raise IngestError saying why. `root`: the folder the
     user named, above which the run folder is never looked for."""
+    record = path.name == RUN_RECORD
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise IngestError(f"file is {size} bytes; larger than any benchmark result")
+        if size > (MAX_RECORD_BYTES if record else MAX_FILE_BYTES):
+            what = "a runner record" if record else "any benchmark result"
+            raise IngestError(f"file is {size} bytes; larger than {what}")
         data = path.read_bytes()
     except OSError as exc:
         raise IngestError(f"cannot read: {exc.strerror}") from None
     digest = hashlib.sha256(data).hexdigest()
     doc = _load(data)
+    if record and not is_run_record(doc):
+        raise IngestError(f'{RUN_RECORD} is not a runner record (no "paretobot": "run")')
     fmt = detect_format(doc)
+    if fmt == RUN:
+        prov = parse_run_record(doc, (options or Metadata()).run_id)
+        where = RunFolder(prov.run_id, path.parent, None, "")
+        return ParsedFile(path, digest, fmt, (), run_id=prov.run_id, run=where, provenance=prov)
     given = metadata_for(path, options or Metadata())
     readings: list[Reading] = []
     stats: tuple[RunStat, ...] = ()

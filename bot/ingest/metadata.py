@@ -76,16 +76,14 @@ def _read_sidecar(path: Path) -> Metadata:
     return parse_metadata(raw if raw is not None else {}, path.name)
 
 
-RUN_RECORD = "paretobot-run.json"  # the runner's account of a job for people: not a result
+# The runner's account of a job: not a result, but ingested as its run's provenance
+# (bot/ingest/provenance.py).
+RUN_RECORD = "paretobot-run.json"
 
 
 def is_sidecar(path: Path) -> bool:
-    """Files beside results that are not results themselves."""
-    return (
-        path.name in FOLDER_SIDECARS
-        or path.name == RUN_RECORD
-        or path.name.endswith(FILE_SIDECAR_SUFFIXES)
-    )
+    """Files beside results that are not results themselves, nor read on their own."""
+    return path.name in FOLDER_SIDECARS or path.name.endswith(FILE_SIDECAR_SUFFIXES)
 
 
 def metadata_for(path: Path, options: Metadata) -> Metadata:

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from bot.analysis.verdict import Verdict
 from bot.config import AnalysisPolicy
 from bot.github.api import Connection
 from bot.github.comments import Comments
-from bot.model import CHANGE_KINDS, Attribution
+from bot.model import CHANGE_KINDS, Attribution, Run
 from bot.report.comment import (
     CHANGE_MARKER,
     DIGEST_MARKER,
@@ -76,11 +76,13 @@ def change_posts(
     policy: AnalysisPolicy,
     upstream_comments: Collection[str] = (),
     mentions: bool = False,
+    runs: Mapping[str, Run] | None = None,
 ) -> list[Post]:
     """The comment on the tracking issue (or benchmark PR), and on the culprit PR upstream when
-    that upstream opted in (`upstream_comments` lists the repos; none by default)."""
+    that upstream opted in (`upstream_comments` lists the repos; none by default). `runs`: the
+    stored run records, for links to the CI runs and the job to reproduce."""
     key = change_key(v.config, v.baseline, v.candidate)
-    body = comment_markdown(v, attribution, policy=policy, mentions=mentions)
+    body = comment_markdown(v, attribution, policy=policy, mentions=mentions, runs=runs)
     create = v.kind in CHANGE_KINDS
     posts = [Post(repo, issue, key, body, create=create)] if repo and issue else []
     culprit = attribution.culprit if attribution else None

@@ -8,14 +8,14 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from bot.analysis.verdict import Verdict
-from bot.model import CHANGE_KINDS, Attribution
+from bot.model import CHANGE_KINDS, Attribution, Run
 from bot.publish import Outcome, write_whole
 from bot.report.changelog import changelog_entry, changelog_line, changelog_record, changelog_yaml
 from bot.report.comment import CHANGE_MARKER, change_key, marker, pull_url
@@ -126,6 +126,7 @@ def record_change(
     links: Sequence[str] = (),
     confidence: float = 0.95,
     today: date | None = None,
+    runs: Mapping[str, Run] | None = None,
 ) -> list[Outcome]:
     """One entry per change in each changelog file: appended once, then edited in place.
 
@@ -138,7 +139,9 @@ def record_change(
     culprit = attribution.culprit if attribution else None
     link = pull_url(culprit) if culprit else next(iter(links), "")
     entry = changelog_entry(v, attribution, link=link, confidence=confidence)
-    record = changelog_record(v, attribution, links=links, confidence=confidence, recorded=today)
+    record = changelog_record(
+        v, attribution, links=links, confidence=confidence, recorded=today, runs=runs
+    )
 
     def line_for(day: date) -> str:
         return changelog_line(v, attribution, link=link, confidence=confidence, day=day)

@@ -21,6 +21,8 @@ from bot.config import AnalysisPolicy
 from bot.model import Build, ConfigKey, Frontier, Run
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")  # emphasis, code, links, table cells
+# an address that can stand as a markdown link target or an HTML attribute as it is
+_URL = re.compile(r"https?://[^\s()<>\[\]\"'`]+")
 
 
 def md(value: object) -> str:
@@ -82,32 +84,107 @@ _env = jinja2.Environment(
 _env.filters.update(md=md, num=num, pct=pct, pct0=pct0, money=money, ci=ci)
 
 
-def run_health(run_ids: Sequence[str], runs: Mapping[str, Run]) -> list[str]:
-    """One line per run (of those named) whose own record says it was not healthy."""
-    lines = []
+def safe_url(url: str) -> bool:
+    """A plain http(s) address: safe as a link target in markdown and HTML."""
+    return bool(_URL.fullmatch(url))
+
+
+def run_url(run_id: str, runs: Mapping[str, Run]) -> str:
+    """The run's CI address when its runner record gave one (and it is plain), else ""."""
+    run = runs.get(run_id)
+    return run.url if run is not None and run.url and safe_url(run.url) else ""
+
+
+def run_link(run_id: str, runs: Mapping[str, Run]) -> str:
+    """A run id in markdown: a link to its CI run when known, else the plain (escaped) id."""
+    url = run_url(run_id, runs)
+    return f"[{md(run_id)}]({url})" if url else md(run_id)
+
+
+def run_links(run_ids: Sequence[str], runs: Mapping[str, Run]) -> str:
+    return ", ".join(run_link(r, runs) for r in run_ids)
+
+
+def _health(run_ids: Sequence[str], runs: Mapping[str, Run]) -> list[tuple[str, str]]:
+    """(run id, what was wrong, worded to follow it) per problem of the runs named."""
+    found = []
     for run_id in run_ids:
         run = runs.get(run_id)
         if run is None:
             continue
         for job in run.jobs:
             if job.succeeded < job.total:
-                lines.append(
-                    f"run {run_id}: {job.total - job.succeeded} of {job.total} jobs on "
-                    f"{job.hardware} failed (run_stats)"
-                )
+                found.append(
+                    (run_id, f": {job.total - job.succeeded} of {job.total} jobs on "
+                     f"{job.hardware} failed (run_stats)")
+                )  # fmt: skip
         if run.excluded:  # only reachable when asked for by run:ID
-            lines.append(f"run {run_id} is excluded: {run.exclude_reason}")
+            found.append((run_id, f" is excluded: {run.exclude_reason}"))
+    return found
+
+
+def run_health(run_ids: Sequence[str], runs: Mapping[str, Run]) -> list[str]:
+    """One line per run (of those named) whose own record says it was not healthy, with the
+    run's CI address when known."""
+    lines = []
+    for run_id, problem in _health(run_ids, runs):
+        url = run_url(run_id, runs)
+        lines.append(f"run {run_id}{f' ({url})' if url else ''}{problem}")
     return lines
+
+
+def health_markdown(run_ids: Sequence[str], runs: Mapping[str, Run]) -> list[str]:
+    """run_health in markdown: the run linked to its CI run, the rest escaped."""
+    return [
+        f"run {run_link(r, runs)}{' ' if problem.startswith(' ') else ''}{md(problem)}"
+        for r, problem in _health(run_ids, runs)
+    ]
+
+
+def side_runs(v: Verdict, side: str, runs: Mapping[str, Run] | None = None) -> list[str]:
+    """The runs behind one side ("baseline" or "candidate") of a verdict: those its comparison
+    pooled; without a comparison (an unlock, a breakage), the stored runs (not excluded) that
+    measured this configuration and build, failed ones included."""
+    c = v.comparison
+    if c is not None:
+        return list((c.baseline_frontier if side == "baseline" else c.candidate_frontier).run_ids)
+    build = v.baseline if side == "baseline" else v.candidate
+    return sorted(
+        r.run_id
+        for r in (runs or {}).values()
+        if not r.excluded and (v.config.slug, build) in r.measured
+    )
+
+
+def runs_json(v: Verdict, runs: Mapping[str, Run] | None = None) -> list[dict[str, Any]]:
+    """Each run behind a verdict with where it came from (nulls where its record is unknown)."""
+    out = []
+    for side in ("baseline", "candidate"):
+        for run_id in side_runs(v, side, runs):
+            run = (runs or {}).get(run_id)
+            out.append(
+                {
+                    "run_id": run_id,
+                    "side": side,
+                    "url": run_url(run_id, runs or {}) or None,
+                    "runner": run.runner or None if run else None,
+                    "host": run.host or None if run else None,
+                    "artifact": run.artifact or None if run else None,
+                }
+            )
+    return out
 
 
 def verdicts_markdown(
     verdicts: Sequence[Verdict], policy: AnalysisPolicy, runs: Mapping[str, Run] | None = None
 ) -> str:
+    known = runs or {}
     return (
         _env.get_template("compare.md.j2")
         .render(
             verdicts=verdicts,
-            health=lambda v: run_health(_run_ids(v), runs or {}),
+            health=lambda v: health_markdown(_run_ids(v), known),
+            side_runs=lambda v, side: run_links(side_runs(v, side, known), known),
             confidence=policy.confidence,
             min_effect=policy.min_effect,
         )
@@ -187,6 +264,7 @@ def verdict_json(v: Verdict, runs: Mapping[str, Run] | None = None) -> dict[str,
         "comparison": comparison_json(v.comparison) if v.comparison else None,
         "noise": noise_json(v.noise),
         "run_health": run_health(_run_ids(v), runs or {}),
+        "runs": runs_json(v, runs),
     }
 
 

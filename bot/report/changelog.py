@@ -11,15 +11,17 @@ from typing import Any
 from bot.analysis.verdict import (
     Verdict,
 )
-from bot.model import Attribution, ConfigKey
+from bot.model import Attribution, ConfigKey, Run
 from bot.report import (
+    _URL,
     _env,
     build_json,
     config_json,
     plain,
+    run_url,
+    side_runs,
 )
 from bot.report.comment import (
-    _URL,
     CHANGE_MARKER,
     EMOJI,
     build_name,
@@ -101,9 +103,12 @@ def changelog_record(
     links: Sequence[str],
     confidence: float,
     recorded: date,
+    runs: Mapping[str, Run] | None = None,
 ) -> dict[str, Any]:
-    """The structured twin of a changelog entry (one JSON line)."""
+    """The structured twin of a changelog entry (one JSON line); `runs` (the stored run records)
+    give each run behind it its CI address."""
     c = v.comparison
+    known = runs or {}
     h = c.headline if c else None
     pull = attribution.culprit if attribution else None
     return {
@@ -142,6 +147,11 @@ def changelog_record(
             "candidate_runs": list(c.candidate_frontier.run_ids) if c else [],
             "links": list(links),
         },
+        "runs": [
+            {"run_id": run_id, "side": side, "url": run_url(run_id, known) or None}
+            for side in ("baseline", "candidate")
+            for run_id in side_runs(v, side, known)
+        ],
     }
 
 

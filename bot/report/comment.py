@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import astuple
+from typing import Any
 
 from bot.analysis.compare import Comparison
 from bot.analysis.verdict import Verdict
@@ -29,13 +30,17 @@ from bot.model import (
     Build,
     ConfigKey,
     PullRequest,
+    Run,
 )
 from bot.report import (
+    _URL,
     _env,
     md,
     num,
     pct,
     plain,
+    run_link,
+    side_runs,
     verdicts_markdown,
 )
 
@@ -94,7 +99,6 @@ MODELS = {
 PROJECTS = {"vllm": "vLLM", "sglang": "SGLang", "aiter": "AITER", "atom": "ATOM"}
 FRAMEWORKS = PROJECTS | {"trt": "TensorRT-LLM", "trtllm": "TensorRT-LLM"}
 _LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
-_URL = re.compile(r"https?://[^\s()<>\[\]\"'`]+")
 _KEY_UNSAFE = re.compile(r"[^A-Za-z0-9._/+=@-]+")
 # the same loader, filters and StrictUndefined as every report, with HTML autoescaping on
 _HTML_ENV = _env.overlay(autoescape=True)
@@ -208,10 +212,49 @@ def headline(
 # ---- the comment per change ---------------------------------------------------------------------
 
 
-def _evidence(v: Verdict, policy: AnalysisPolicy) -> str:
+def _evidence(v: Verdict, policy: AnalysisPolicy, runs: Mapping[str, Run]) -> str:
     """`paretobot compare`'s markdown for this verdict, without its heading line."""
-    text = verdicts_markdown([v], policy)
+    text = verdicts_markdown([v], policy, runs)
     return "\n".join(line for line in text.splitlines() if not line.startswith("### ")).strip()
+
+
+REPRODUCE = "paretobot run-job job.json --out results"
+MAX_JOB_SHOWN = 20_000  # characters of job JSON a comment shows (GitHub caps a comment at 65,536)
+# Inside a JSON string these are as good as the characters themselves, and with none of them
+# left the text can neither close its code fence nor open an HTML tag, whatever the renderer.
+_INERT_JSON = str.maketrans({"`": "\\u0060", "<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def job_block(job: str) -> str:
+    """The job as JSON to paste into job.json: indented, ASCII only (no look-alike or
+    direction-changing characters), and inert in markdown and HTML; it parses back to the job."""
+    text = json.dumps(json.loads(job), indent=2, ensure_ascii=True)
+    return text.translate(_INERT_JSON)
+
+
+def reproduce(v: Verdict, runs: Mapping[str, Run]) -> dict[str, Any] | None:
+    """How to run the candidate again: the job of its first run whose runner record is stored."""
+    for run_id in side_runs(v, "candidate", runs):
+        run = runs.get(run_id)
+        if run is None or not run.job:
+            continue
+        where = [f"runner {run.runner}"] if run.runner else []
+        where += [f"host {run.host}"] if run.host else []
+        if run.gpus:
+            where.append(f"{len(run.gpus)} x {run.gpus[0]}")
+        if run.build is not None and run.build.image:
+            image = run.build.image
+            where.append(
+                f"image {image}" + (f"@{run.build.image_digest}" if run.build.image_digest else "")
+            )
+        shown = job_block(run.job)
+        return {
+            "run": run_link(run_id, runs),
+            "where": md("; ".join(where)),
+            "job": shown if len(shown) <= MAX_JOB_SHOWN else "",
+            "command": REPRODUCE,
+        }
+    return None
 
 
 def comment_markdown(
@@ -220,7 +263,11 @@ def comment_markdown(
     *,
     policy: AnalysisPolicy,
     mentions: bool = False,
+    runs: Mapping[str, Run] | None = None,
 ) -> str:
+    """The comment on a change; with `runs` (the stored run records), the runs link to their CI
+    runs and the candidate's job is given to run again."""
+    known = runs or {}
     key = change_key(v.config, v.baseline, v.candidate)
     return (
         _env.get_template("comment.md.j2")
@@ -233,7 +280,8 @@ def comment_markdown(
             base=build_name(v.baseline),
             cand=build_name(v.candidate),
             attribution=attribution,
-            evidence=_evidence(v, policy),
+            evidence=_evidence(v, policy, known),
+            reproduce=reproduce(v, known),
             pull_url=pull_url,
             author=lambda login: author(login, mentions),
         )

@@ -5,19 +5,22 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from bot.analysis.verdict import (
     Verdict,
 )
-from bot.model import Attribution, Build, ConfigKey, Frontier
+from bot.model import Attribution, Build, ConfigKey, Frontier, Run
 from bot.report import (
     _env,
     build_json,
     config_json,
     plain,
+    run_links,
+    run_url,
+    side_runs,
     verdict_json,
 )
 from bot.report.comment import (
@@ -73,6 +76,16 @@ class Digest:
     unchanged: int = 0  # configurations judged no-change
     first_seen: int = 0  # configurations with their first build in the window
     confidence: float = 0.95
+    # the stored run records by id (judge.runs_by_id): compared runs link to their CI runs
+    runs: Mapping[str, Run] = field(default_factory=dict, compare=False, hash=False)
+
+    def run_links(self, change: DigestChange) -> list[tuple[str, list[tuple[str, str]]]]:
+        """(side, [(run id, CI address)]) for each side with runs, when any of the change's runs
+        has an address (a digest of runs without one lists no ids: they say nothing to click)."""
+        v = change.verdict
+        sides = [(side, side_runs(v, side, self.runs)) for side in ("candidate", "baseline")]
+        linked = [(side, [(r, run_url(r, self.runs)) for r in ids]) for side, ids in sides if ids]
+        return linked if any(url for _, pairs in linked for _, url in pairs) else []
 
     @property
     def key(self) -> str:
@@ -210,6 +223,11 @@ def _render_digest(
         plot=frontier_plot if plots else None,
         pull_url=pull_url,
         author=lambda login: author(login, mentions),
+        runs=lambda ch: [
+            (side, run_links([r for r, _ in pairs], digest.runs))
+            for side, pairs in digest.run_links(ch)
+        ],
+        run_pairs=digest.run_links,
     )
 
 
@@ -219,7 +237,7 @@ def digest_json(digest: Digest) -> dict[str, Any]:
         return {
             "key": change_key(v.config, v.baseline, v.candidate),
             "headline": headline(v, ch.attribution, confidence=digest.confidence, markdown=False),
-            **verdict_json(v),
+            **verdict_json(v, digest.runs),
         }
 
     out: dict[str, Any] = {"since": digest.since.isoformat(), "until": digest.until.isoformat()}

@@ -76,10 +76,7 @@ class _Run:
                 framework_version=self.record["framework"]["version"],
                 framework_commit=self.record["framework"]["commit"],
                 image_digest=self.record["framework"]["image_digest"],
-                # one run per job: two jobs (of one file, or two legs of one workflow run) may
-                # share a configuration (matrix entries that differ only in recipe settings)
-                # and must not collide at ingest; the job's hash tells them apart
-                run_id=f"{self.session.run_id}-{self.plan.name.rsplit('-', 1)[-1]}",
+                run_id=self.record["results_run_id"],
                 repeat=repeat,
                 started_at=started_at,
             ),
@@ -110,6 +107,8 @@ def _new_record(plan: JobSetup, session: Session) -> dict[str, Any]:
         "accelerators": session.accelerators,
         "host": session.host,
         "dispatch": system.dispatch_context(),
+        "links": system.links(),
+        "results_run_id": output.results_run_id(session.run_id, plan.name),
         "started_at": output.now_iso(),
         "ended_at": None,
         "status": "running",

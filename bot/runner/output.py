@@ -3,7 +3,8 @@
 DIR/<name>/r<repeat>/c<conc>.json        the client's own result file (SGLang: c<conc>.jsonl)
 DIR/<name>/r<repeat>/paretobot-meta.json what ingest needs that the result file lacks
 DIR/<name>/r<repeat>/failure.json        only when that repeat failed
-DIR/<name>/paretobot-run.json            everything else: job, commands, versions, host, times
+DIR/<name>/paretobot-run.json            everything else: job, commands, versions, host, times,
+                                         links (CI run URL, runner, artifact, host identity)
 DIR/<name>/logs/                         server, client and version-query output
 """
 
@@ -37,6 +38,15 @@ def make_run_id(environ: dict[str, str] | None = None) -> str:
     if env.get("GITHUB_RUN_ID"):
         return f"{env['GITHUB_RUN_ID']}-{env.get('GITHUB_RUN_ATTEMPT', '1')}"
     return f"local-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def results_run_id(session_run_id: str, job_name: str) -> str:
+    """The run a job's results are stored under: one run per job. Two jobs (of one file, or two
+    legs of one workflow run) may share a configuration (matrix entries that differ only in recipe
+    settings) and must not collide at ingest; the job's hash (the end of its name) tells them
+    apart. paretobot-run.json states it as `results_run_id`, so ingest attaches the record to the
+    same run."""
+    return f"{session_run_id}-{job_name.rsplit('-', 1)[-1]}"
 
 
 def write_json(path: Path, value: Any) -> None:

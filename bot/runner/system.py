@@ -3,6 +3,8 @@ framework's version and commit as it reports them, and the kernel's OOM-kill cou
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import platform
@@ -10,12 +12,19 @@ import re
 import shutil
 import socket
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 _VERSION = re.compile(r"^v?\d+(?:\.\d+)+[\w.+-]*$")
 _COMMIT = re.compile(r"[+.]g([0-9a-f]{7,40})\b")
 _QUERY_TIMEOUT_S = 20
+_MACHINE_ID_FILES = ("/etc/machine-id", "/var/lib/dbus/machine-id")
+_MACHINE_ID = re.compile(r"^[0-9a-f]{32}$")
+_HOST_KEY = b"paretobot host identity"  # fixed per application, as systemd asks (below)
+_REPO = re.compile(r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$")
+_DIGITS = re.compile(r"^[0-9]{1,20}$")
 
 
 def _run(argv: list[str]) -> str | None:
@@ -143,6 +152,8 @@ def dispatch_context() -> dict[str, str]:
         "PARETOBOT_KEY",
         "PARETOBOT_UPSTREAM",
         "PARETOBOT_EVENT",
+        "PARETOBOT_ARTIFACT",
+        "GITHUB_SERVER_URL",
         "GITHUB_REPOSITORY",
         "GITHUB_RUN_ID",
         "GITHUB_RUN_ATTEMPT",
@@ -150,6 +161,62 @@ def dispatch_context() -> dict[str, str]:
         "GITHUB_WORKFLOW",
     )
     return {n: os.environ[n] for n in names if os.environ.get(n)}
+
+
+def machine_hash(paths: tuple[str, ...] = _MACHINE_ID_FILES) -> str | None:
+    """A stable, app-specific hash of the machine id: the same host gives the same value across
+    reboots, jobs and containers sharing it. systemd calls the id itself confidential and asks
+    that it only leave the machine hashed with an application key (sd_id128_get_machine_app_
+    specific does the same), so the id is never written anywhere."""
+    for path in paths:
+        try:
+            text = Path(path).read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if _MACHINE_ID.match(text):
+            return hmac.new(text.encode(), _HOST_KEY, hashlib.sha256).hexdigest()[:16]
+    return None
+
+
+def host_identity() -> str:
+    """'hostname/machine-hash' (the hostname alone where no machine id can be read)."""
+    name = "".join(ch for ch in socket.gethostname() if ch.isprintable()).strip()[:100]
+    machine = machine_hash()
+    return f"{name or 'unknown'}/{machine}" if machine else name or "unknown"
+
+
+def run_url(environ: Mapping[str, str] | None = None) -> str | None:
+    """The GitHub Actions run (and attempt) this job belongs to, from the variables Actions sets;
+    None outside Actions or when a value is not what Actions writes (never a URL with a login)."""
+    env = os.environ if environ is None else environ
+    server = urlsplit(env.get("GITHUB_SERVER_URL") or "https://github.com")
+    repo, run = env.get("GITHUB_REPOSITORY", ""), env.get("GITHUB_RUN_ID", "")
+    attempt = env.get("GITHUB_RUN_ATTEMPT", "")
+    if (
+        server.scheme not in ("http", "https")
+        or not server.hostname
+        or "@" in server.netloc
+        or server.query
+        or server.fragment
+        or not _REPO.match(repo)
+        or not _DIGITS.match(run)
+    ):
+        return None
+    url = f"{server.scheme}://{server.netloc}{server.path.rstrip('/')}/{repo}/actions/runs/{run}"
+    return url + (f"/attempts/{attempt}" if _DIGITS.match(attempt) else "")
+
+
+def links(environ: Mapping[str, str] | None = None) -> dict[str, str | None]:
+    """Where a job's results came from, for the links in reports: the CI run, the runner, the
+    artifact its results were uploaded as (the workflow names it in PARETOBOT_ARTIFACT) and the
+    host. Only these named values: never the environment at large, never a token."""
+    env = os.environ if environ is None else environ
+    return {
+        "run_url": run_url(env),
+        "runner": env.get("RUNNER_NAME") or None,
+        "artifact": env.get("PARETOBOT_ARTIFACT") or None,
+        "host": host_identity(),
+    }
 
 
 def parse_version(output: str) -> str | None:

@@ -21,6 +21,7 @@ from bot.ingest import ParsedFile
 from bot.model import SWEEP_FAILED, SWEEP_OK, Build, ConfigKey, Point, Sweep, as_utc, utc_now
 from bot.store.errors import StoreError
 from bot.store.migrate import MIGRATIONS
+from bot.store.provenance import store_provenance
 from bot.store.runs import (
     Added,
     PointCopy,
@@ -159,6 +160,8 @@ def add_file(engine: Engine, parsed: ParsedFile) -> Added:
     are a duplicate; under another run, a copy (recorded, never counted as a new measurement).
     Points identical in every value to stored points of their configuration are copies too."""
     with engine.begin() as conn:
+        if parsed.provenance is not None:  # a runner record: facts about its run, no results
+            return Added(store_provenance(conn, parsed))
         excluded_now = ensure_run(conn, parsed)
         same = _stored_file(conn, parsed)
         if same is not None:

@@ -4,6 +4,7 @@ Version 1 -> 2: `files` gains `run_id` and `identity` (same bytes may be two fai
 configurations, so sha256 alone is no longer unique); new tables `runs` and `copies` (created by
 `create_all`); columns added to the model since (e.g. a point's `interactivity_source`); slugs of
 trace-replay configurations spell their lengths `trace` instead of `0x0`.
+Version 2 -> 3: the `provenance` table (a run's CI link, runner, host, job and build).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from bot.store.schema import (
     files_table,
     metadata,
     points_table,
+    provenance_table,
     run_stats_table,
     runs_table,
     sweeps_table,
@@ -113,4 +115,11 @@ def migrate_1_to_2(conn: Connection) -> None:
     _file_runs(conn)
 
 
-MIGRATIONS = {1: migrate_1_to_2}  # from version N to N + 1
+def migrate_2_to_3(conn: Connection) -> None:
+    """Version 2 -> 3: the `provenance` table (a run's runner record); nothing stored changes, and
+    runner records left out before (ingest skipped paretobot-run.json) go in when re-ingested."""
+    provenance_table.create(conn, checkfirst=True)
+    _add_missing_columns(conn)
+
+
+MIGRATIONS = {1: migrate_1_to_2, 2: migrate_2_to_3}  # from version N to N + 1

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection, Engine
 from bot.ingest import ParsedFile
 from bot.model import Build, JobStats, Point, Run, Sweep, as_utc, utc_now
 from bot.store.errors import StoreError
+from bot.store.provenance import load_provenance
 from bot.store.schema import (
     builds_table,
     configs_table,
@@ -158,10 +159,30 @@ def record_copy(
     return Added("copy", of_path, of_run, excluded_now, tuple((copies or {}).values()))
 
 
+def _measured(conn: Connection) -> dict[str, list[tuple[str, Build]]]:
+    """Each run's (configuration slug, build) pairs, in the order they were first stored."""
+    s, c, b = sweeps_table, configs_table, builds_table
+    rows = conn.execute(
+        sa.select(s.c.run_id, c.c.slug, *(b.c[f.name] for f in fields(Build)))
+        .join(c, c.c.id == s.c.config_id)
+        .join(b, b.c.id == s.c.build_id)
+        .order_by(s.c.id)
+    ).all()
+    found: dict[str, list[tuple[str, Build]]] = defaultdict(list)
+    for row in rows:
+        pair = (row.slug, Build(**{f.name: getattr(row, f.name) for f in fields(Build)}))
+        if pair not in found[row.run_id]:
+            found[row.run_id].append(pair)
+    return found
+
+
 def load_runs(engine: Engine) -> list[Run]:
-    """Every run, oldest first (undated last), with its job health and copies."""
+    """Every run, oldest first (undated last), with its job health, copies, what it measured and
+    its provenance (where a runner record was ingested)."""
     r, rs, cp = runs_table, run_stats_table, copies_table
     with engine.connect() as conn:
+        measured = _measured(conn)
+        provenance = load_provenance(conn)
         rows = conn.execute(sa.select(r)).all()
         stats = conn.execute(
             sa.select(
@@ -189,6 +210,8 @@ def load_runs(engine: Engine) -> list[Run]:
             exclude_reason=row.exclude_reason,
             jobs=tuple(jobs[row.run_id]),
             copies=tuple(dict.fromkeys(copied[row.run_id])),
+            measured=tuple(measured[row.run_id]),
+            **provenance.get(row.run_id, {}),
         )
         for row in rows
     ]

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from bot.model import Build, ConfigKey, Point
 
-SCHEMA_VERSION = 2  # 2: runs, copies, files.run_id/identity, "trace" slugs
+SCHEMA_VERSION = 3  # 2: runs, copies, files.run_id/identity, "trace" slugs; 3: provenance
 DEFAULT_URL = "sqlite:///paretobot.db"
 
 _SQL_TYPES = {int: sa.Integer, float: sa.Float, str: sa.String, bool: sa.Boolean}
@@ -50,6 +50,27 @@ runs_table = sa.Table(
     sa.Column("excluded", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("exclude_reason", sa.String, nullable=False, server_default=""),
     sa.Column("updated_at", sa.DateTime(timezone=True)),
+)
+# A run's provenance, from the runner's paretobot-run.json: one row per run, kept apart from
+# `runs` so that it reads the same whether it was ingested before or after the run's results.
+provenance_table = sa.Table(
+    "provenance",
+    metadata,
+    sa.Column("run_id", sa.String, primary_key=True),
+    sa.Column("url", sa.String, nullable=False, server_default=""),
+    sa.Column("artifact", sa.String, nullable=False, server_default=""),
+    sa.Column("runner", sa.String, nullable=False, server_default=""),
+    sa.Column("host", sa.String, nullable=False, server_default=""),
+    sa.Column("job", sa.Text, nullable=False, server_default=""),  # the job as JSON
+    # what the runner says it ran; NULL when it never learned a version
+    *(sa.Column(f"build_{f.name}", sa.String) for f in fields(Build)),
+    sa.Column("gpus", sa.Text, nullable=False, server_default="[]"),  # JSON list of names
+    sa.Column("status", sa.String, nullable=False, server_default=""),
+    sa.Column("started_at", sa.DateTime(timezone=True)),
+    sa.Column("ended_at", sa.DateTime(timezone=True)),
+    sa.Column("sha256", sa.String(64), nullable=False),  # of the record it was read from
+    sa.Column("path", sa.String, nullable=False),
+    sa.Column("ingested_at", sa.DateTime(timezone=True), nullable=False),
 )
 copies_table = sa.Table(
     "copies",
