@@ -178,6 +178,10 @@ def variables(job: JobSpec, recipe: Recipe, **run: Any) -> dict[str, str]:
         "range_ratio": ratio,
         "max_model_len": job.context_length,
         "precision": job.precision,
+        # the build the job names: a recipe may install it (`pip install ...@{commit}`)
+        "version": job.version,
+        "commit": job.commit,
+        "image": job.image,
     }
     values.update(run)
     return {k: str(v) for k, v in values.items()}

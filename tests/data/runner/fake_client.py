@@ -3,11 +3,17 @@ writes a vLLM-shaped result file (the real c1.json from tests/data/real with its
 
 FAKE_HANG_AT=C hangs at concurrency C; FAKE_FAIL_AT=C fails 20% of the requests at C;
 FAKE_CLIENT_SLEEP=S takes S seconds; FAKE_CLIENT_PIDS (file: append this pid).
+FAKE_REAL_CURVE=1 writes the real file of this concurrency (c1, c2, c4, c8: a real frontier),
+with throughput and latencies jittered by FAKE_JITTER (relative sd, e.g. 0.01) so that repeated
+runs differ as real ones do; FAKE_SLOW_BUILD=B with FAKE_SLOWDOWN=F gives build B (the recipe
+passes the job's version as --build) F times the throughput at the same latencies: a seeded change
+of exactly F in matched throughput, measured through the runner.
 """
 
 import argparse
 import json
 import os
+import random
 import time
 import urllib.request
 from datetime import datetime
@@ -18,6 +24,7 @@ for name in ("--port", "--concurrency", "--num-prompts"):
     p.add_argument(name, type=int, required=True)
 p.add_argument("--result-dir", required=True)
 p.add_argument("--result-file", required=True)
+p.add_argument("--build", default="")
 args = p.parse_args()
 env = os.environ.get
 if env("FAKE_CLIENT_PIDS"):
@@ -33,8 +40,23 @@ try:
 except OSError as exc:
     print(f"request failed: {exc}")
     failed = args.num_prompts
-real = Path(__file__).resolve().parents[1] / "real" / "vllm" / "c1.json"
-doc = json.loads(real.read_text())
+folder = Path(__file__).resolve().parents[1] / "real" / "vllm"
+real = folder / f"c{args.concurrency}.json"
+doc = json.loads(
+    (real if env("FAKE_REAL_CURVE") and real.exists() else folder / "c1.json").read_text()
+)
+if env("FAKE_REAL_CURVE"):
+    # throughput only: at the same latency (interactivity) the build does `speed` times the work
+    speed = float(env("FAKE_SLOWDOWN", "1")) if args.build == env("FAKE_SLOW_BUILD") else 1.0
+    jitter = float(env("FAKE_JITTER", "0"))
+    speed *= max(0.5, random.gauss(1.0, jitter))
+    lag = max(0.5, random.gauss(1.0, jitter))
+    for key, value in list(doc.items()):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if key.endswith("throughput"):
+                doc[key] = value * speed
+            elif key.endswith("_ms"):
+                doc[key] = value * lag
 doc.update(
     date=datetime.now().strftime("%Y%m%d-%H%M%S.%f"),  # each file its own bytes, as real ones
     max_concurrency=args.concurrency,
