@@ -389,7 +389,7 @@ def reproduce_job(body: str) -> dict:
     assert section.count("<details>") == 1 and section.count("</details>") == 1
     inside = section.split("<details>", 1)[1].split("</details>", 1)[0]
     (block,) = re.findall(r"```json\n(.*?)\n```", inside, re.DOTALL)
-    assert not set(block) & set("`<>&")
+    assert not set(block) & set("`<>&@")
     return json.loads(block)
 
 

@@ -27,7 +27,7 @@ from bot.app.digest import gather_digest
 from bot.config import AnalysisPolicy
 from bot.github.api import connect, settings_from_env
 from bot.ingest import ParsedFile
-from bot.model import Attribution, Build, Candidate, ConfigKey, Point, PullRequest, Sweep
+from bot.model import Attribution, Build, Candidate, ConfigKey, Point, PullRequest, Run, Sweep
 from bot.publish import changelog
 from bot.report.comment import change_key, comment_markdown, headline
 from bot.report.digest import (
@@ -569,3 +569,60 @@ def test_open_bisections_come_as_dicts_or_objects():
     )
     assert second.config == "Kimi K2.5 INT4 TP=8 MTP 1k/1k on MI355X with vLLM"
     assert (second.baseline, second.remaining) == ("vLLM v0.20.0", 1)
+
+
+# ---- links to the runs (provenance; real runner records: tests/test_provenance.py) ---------------
+
+RUN_URL = "https://github.com/paretobot/benchmarks/actions/runs/11/attempts/2"
+
+
+def test_run_records_link_the_runs_and_hostile_ones_stay_inert():
+    """Run records as the store gives them (ingest refuses such values; the renderers must not
+    trust that): only a plain http(s) address becomes a link, every name is escaped, and the
+    job to reproduce stays in its code block."""
+    v = judge(runs(OLD), runs(NEW, 0.88), POLICY)
+    job = {
+        "model": "moonshotai/Kimi-K2.5",
+        "framework": "vllm",
+        "hardware": "mi355x",
+        "precision": "int4",
+        "isl": 1024,
+        "osl": 1024,
+        "concurrencies": [4, 16],
+        "reasons": ["```\n</details><b>x</b> @everyone"],
+    }
+    records = {
+        "v0.21.0-0": Run("v0.21.0-0", url=RUN_URL, runner="gpu | 1 **x**", job=json.dumps(job)),
+        "v0.21.0-1": Run("v0.21.0-1", url="javascript:alert(1)"),
+        "v0.20.0-0": Run("v0.20.0-0", url="https://x.example/a)](javascript:alert(1)"),
+    }
+    (post,) = publish.change_posts(v, repo=BENCH, issue=7, policy=POLICY, runs=records)
+    body = post.body
+    assert f"(runs [v0.21.0-0]({RUN_URL}), v0.21.0-1, v0.21.0-2)" in body
+    assert "(runs v0.20.0-0, v0.20.0-1, v0.20.0-2)" in body
+    assert "javascript" not in body and "<b>" not in body and "@everyone" not in body
+    assert "runner gpu \\| 1 \\*\\*x\\*\\*" in body
+    assert body.count("<details>") == 1 and body.count("</details>") == 1
+    (block,) = body.split("```json\n", 1)[1].split("\n```", 1)[:1]
+    assert json.loads(block) == job
+    # no records: the comment as before, ids only and nothing to reproduce
+    (plain_post,) = publish.change_posts(v, repo=BENCH, issue=7, policy=POLICY)
+    assert "#### Reproduce" not in plain_post.body and RUN_URL not in plain_post.body
+
+
+def test_changelog_record_and_digest_carry_run_urls(tmp_path):
+    v = judge(runs(OLD), runs(NEW, 0.88), POLICY)
+    records = {"v0.21.0-0": Run("v0.21.0-0", url=RUN_URL)}
+    files = changelog.ChangelogFiles(tmp_path / "perf-changelog.yaml")
+    changelog.record_change(files, v, today=date(2026, 11, 20), runs=records)
+    (entry,) = [json.loads(line) for line in files.jsonl.read_text().splitlines()]
+    assert entry["runs"][0] == {"run_id": "v0.20.0-0", "side": "baseline", "url": None}
+    assert {"run_id": "v0.21.0-0", "side": "candidate", "url": RUN_URL} in entry["runs"]
+    assert len(entry["runs"]) == 6
+    digest = Digest(T0, T0 + timedelta(days=7), (DigestChange(v, None, None),), runs=records)
+    assert f"Candidate runs: [v0.21.0-0]({RUN_URL}), v0.21.0-1, v0.21.0-2." in digest_markdown(
+        digest
+    )
+    assert f'<a href="{RUN_URL}">v0.21.0-0</a>' in digest_html(digest)
+    (listed,) = digest_json(digest)["regressions"]
+    assert [r["url"] for r in listed["runs"] if r["url"]] == [RUN_URL]

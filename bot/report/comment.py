@@ -221,8 +221,11 @@ def _evidence(v: Verdict, policy: AnalysisPolicy, runs: Mapping[str, Run]) -> st
 REPRODUCE = "paretobot run-job job.json --out results"
 MAX_JOB_SHOWN = 20_000  # characters of job JSON a comment shows (GitHub caps a comment at 65,536)
 # Inside a JSON string these are as good as the characters themselves, and with none of them
-# left the text can neither close its code fence nor open an HTML tag, whatever the renderer.
-_INERT_JSON = str.maketrans({"`": "\\u0060", "<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+# left the text can neither close its code fence, open an HTML tag nor @-mention anyone, whatever
+# the renderer (GitHub ignores mentions in code; this does not rely on it).
+_INERT_JSON = str.maketrans(
+    {"`": "\\u0060", "<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "@": "\\u0040"}
+)
 
 
 def job_block(job: str) -> str:
