@@ -33,7 +33,7 @@ from bot.report.changelog import changelog_record
 from bot.report.comment import comment_markdown
 from bot.report.digest import Digest, DigestChange, digest_html, digest_json, digest_markdown
 from bot.runner.job import job_name, parse_jobs
-from bot.runner.system import run_url
+from bot.runner.system import links, run_url
 
 FAKE = DATA / "runner"
 ROOT = Path(__file__).resolve().parents[1]
@@ -474,3 +474,11 @@ def test_compare_markdown_without_records_is_as_before(folders, paretobot, engin
     _ingest_files(paretobot, [folders["baseline"] / "r0", folders["candidate"] / "r0"])
     (v,) = judge.verdicts(engine, V1, V2)
     assert verdicts_markdown([v], POLICY) == verdicts_markdown([v], POLICY, {})
+
+
+def test_odd_names_cost_characters_not_the_record(monkeypatch):
+    monkeypatch.setenv("RUNNER_NAME", "gpu-1\n\x1b[31mred" + "x" * 500)
+    monkeypatch.delenv("PARETOBOT_ARTIFACT", raising=False)
+    found = links()
+    assert found["runner"].startswith("gpu-1[31mred") and len(found["runner"]) == 200
+    assert found["artifact"] is None and found["host"]

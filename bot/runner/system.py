@@ -180,7 +180,7 @@ def machine_hash(paths: tuple[str, ...] = _MACHINE_ID_FILES) -> str | None:
 
 def host_identity() -> str:
     """'hostname/machine-hash' (the hostname alone where no machine id can be read)."""
-    name = "".join(ch for ch in socket.gethostname() if ch.isprintable()).strip()[:100]
+    name = _one_line(socket.gethostname(), 100)
     machine = machine_hash()
     return f"{name or 'unknown'}/{machine}" if machine else name or "unknown"
 
@@ -213,10 +213,16 @@ def links(environ: Mapping[str, str] | None = None) -> dict[str, str | None]:
     env = os.environ if environ is None else environ
     return {
         "run_url": run_url(env),
-        "runner": env.get("RUNNER_NAME") or None,
-        "artifact": env.get("PARETOBOT_ARTIFACT") or None,
+        "runner": _one_line(env.get("RUNNER_NAME", "")) or None,
+        "artifact": _one_line(env.get("PARETOBOT_ARTIFACT", "")) or None,
         "host": host_identity(),
     }
+
+
+def _one_line(text: str, most: int = 200) -> str:
+    """A name as ingest accepts it (one printable line, at most 200 characters), so an odd runner
+    name costs its characters, not the record."""
+    return "".join(ch for ch in text if ch.isprintable()).strip()[:most]
 
 
 def parse_version(output: str) -> str | None:
