@@ -253,3 +253,30 @@ def test_costs_come_from_the_target_rows():
     assert c.targets[35.0].baseline == pytest.approx(tput)
     assert row.baseline_usd_per_mtok == pytest.approx(1.30 / (tput * 3600 / 1e6))
     assert row.candidate_tokens_per_mw == pytest.approx(1.25 * tput * 1000 / 1.73)
+
+
+def test_tokens_that_arrived_in_a_burst_are_suspect(tmp_path):
+    """Real files of a starved CPU server (tests/data/real/vllm-burst): median TPOT 0.003 ms.
+    Checked independently: each user's rate times the users against what the server produced."""
+    import json
+    from pathlib import Path
+
+    from bot.analysis.suspect import BURST, suspect_points
+    from bot.ingest import Metadata, parse_file
+
+    folder = Path(__file__).parent / "data" / "real" / "vllm-burst"
+    meta = Metadata(hardware="cpu", gpus=1, precision="bf16", framework="vllm",
+                    framework_version="0.32.0", isl=128, run_id="burst")  # fmt: skip
+    points = []
+    for name in ("c1.json", "c2.json"):
+        doc = json.loads((folder / name).read_text())
+        received = 1000 / doc["median_tpot_ms"] * doc["max_concurrency"]
+        assert received > 100 * doc["output_throughput"]  # hundreds of times, not 20
+        (sweep,) = parse_file(folder / name, meta, None).sweeps
+        points += sweep.points
+    flagged = suspect_points(sweep.with_points(tuple(points)), rise=0.10)
+    assert sorted(flagged) == [1, 2]
+    assert all("arrived in bursts" in why for why in flagged.values())
+    # the real well-streamed sweep (tests/data/real/vllm) is not flagged: 1.07x at concurrency 1
+    ok = json.loads((folder.parent / "vllm" / "c1.json").read_text())
+    assert 1000 / ok["median_tpot_ms"] < BURST * ok["output_throughput"]

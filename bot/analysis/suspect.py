@@ -1,10 +1,14 @@
 """Points whose interactivity cannot be trusted, and sweeps without them.
 
-Two signs, each a sentence in reports: the file's own figures contradict each other (ingest sets
-`Point.suspect`, e.g. a mean per-request interactivity above its own 90th percentile), or a
-point's interactivity rises with concurrency by more than `rise` over the point below it (more
-users served concurrently cannot make each one faster; such a point sits where the frontier is
-not, and one of them is enough to make two frontiers seem to cross).
+Three signs, each a sentence in reports: the file's own figures contradict each other (ingest sets
+`Point.suspect`, e.g. a mean per-request interactivity above its own 90th percentile); the users
+together would receive tokens far faster than the server produced them (interactivity x
+concurrency above BURST times the output throughput: the tokens were not streamed but arrived in
+a burst, so TPOT measured the burst, not decoding; seen on a starved CPU server, where a median
+TPOT of 0.003 ms made 370,000 tok/s/user from 997 tok/s in all); or a point's interactivity rises
+with concurrency by more than `rise` over the point below it (more users served concurrently
+cannot make each one faster; such a point sits where the frontier is not, and one of them is
+enough to make two frontiers seem to cross).
 """
 
 from __future__ import annotations
@@ -12,7 +16,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.model import Sweep
+from bot.model import Point, Sweep
+
+# Users decode only part of the time (queueing, prefill), so interactivity x concurrency is above
+# the output rate: about 1x at concurrency 1, a few times with long prompts or think time. A
+# factor of 20 leaves that room and still catches bursts, which are off by hundreds.
+BURST = 20.0
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,10 @@ def suspect_points(sweep: Sweep, rise: float) -> dict[int, str]:
         if point.suspect:
             found[point.concurrency] = point.suspect
             continue
+        burst = _burst(point, sweep.config.decode_gpus or sweep.config.gpus)
+        if burst:
+            found[point.concurrency] = burst
+            continue
         if previous is not None and point.interactivity > previous.interactivity * (1 + rise):
             found[point.concurrency] = (
                 f"interactivity {point.interactivity:.3g} tok/s/user at concurrency "
@@ -41,6 +54,21 @@ def suspect_points(sweep: Sweep, rise: float) -> dict[int, str]:
             continue
         previous = point
     return found
+
+
+def _burst(point: Point, gpus: int) -> str:
+    """Why the point's tokens must have arrived in bursts, or ""."""
+    if not point.output_tput_per_gpu or not gpus:
+        return ""
+    produced = point.output_tput_per_gpu * gpus
+    received = point.interactivity * point.concurrency
+    if received <= BURST * produced:
+        return ""
+    return (
+        f"interactivity {point.interactivity:.3g} tok/s/user x {point.concurrency} users is "
+        f"{received / produced:.0f}x the {produced:.3g} tok/s produced: tokens arrived in bursts, "
+        "so TPOT does not measure decoding"
+    )
 
 
 def without_suspect(sweeps: Sequence[Sweep], rise: float) -> tuple[list[Sweep], list[SuspectPoint]]:
