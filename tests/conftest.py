@@ -28,6 +28,14 @@ def store_urls() -> list:
     return urls
 
 
+@pytest.fixture(autouse=True)
+def _outside_actions(monkeypatch):
+    """Tests run as if outside GitHub Actions (our own CI may run inside it): a test that wants
+    the Actions conventions sets the variables itself, and none writes to the real summary."""
+    for name in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture(params=store_urls())
 def db_url(request, tmp_path) -> str:
     if request.param == "sqlite":

@@ -314,11 +314,6 @@ def test_nothing_printed_starts_a_workflow_command_from_result_files(paretobot, 
     assert level == "error" and "-15" in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/cli/runs.py prints run ids, slugs and copy paths without report.plain: a run id "
-    "or folder named '::error::x' starts a workflow command (not this change's file)",
-)
 def test_runs_prints_no_workflow_command_from_result_files(paretobot, crafted):
     assert_no_injected_command(paretobot("runs").out)
 

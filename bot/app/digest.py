@@ -13,12 +13,13 @@ from bot import store
 from bot.analysis import select
 from bot.analysis.frontier import frontier_of
 from bot.analysis.verdict import judge, usable
+from bot.app.judge import runs_by_id
 from bot.app.publish import Target
 from bot.attribution import driver
 from bot.config import AnalysisPolicy, PriceTable, load_policy, load_prices
 from bot.errors import ParetobotError
 from bot.github import api as gh_api
-from bot.model import NO_CHANGE, Attribution, Build, Frontier, Sweep
+from bot.model import NO_CHANGE, Attribution, Build, Frontier, Run, Sweep
 from bot.publish import Outcome, digest_post, post_all, write_dry_run
 from bot.report.comment import change_key
 from bot.report.digest import (
@@ -60,6 +61,7 @@ def gather_digest(
     prices: PriceTable | None = None,
     bisections: Iterable[object] | None = None,
     attributions: Mapping[str, Attribution] | None = None,
+    runs: Mapping[str, Run] | None = None,
 ) -> Digest:
     """Per configuration, the latest build up to `until` against the build before it, when the
     latest ran at or after `since` (a build without a start time counts as fresh: nothing says
@@ -101,6 +103,7 @@ def gather_digest(
         unchanged=unchanged,
         first_seen=first_seen,
         confidence=policy.confidence,
+        runs=runs or {},
     )
 
 
@@ -126,6 +129,7 @@ def digest_of(
         policy=load_policy(),
         prices=load_prices(),
         bisections=bisections,
+        runs=runs_by_id(engine),
     )
 
 

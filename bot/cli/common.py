@@ -18,4 +18,7 @@ class CliError(ParetobotError):
 
 
 def print_json(value: Any) -> None:
-    print(json.dumps(value, indent=2, default=str))
+    """Strict JSON. `##[` (a workflow command form GitHub's runner honours anywhere in a line,
+    e.g. from a model name in a result file) is written with an escaped bracket: the same value
+    to any JSON parser, no command to the runner."""
+    print(json.dumps(value, indent=2, default=str).replace("##[", "##\\u005b"))

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 from collections import defaultdict
 from typing import Any
 
 from bot import store
-from bot.cli.common import out
+from bot.cli.common import out, print_json
 from bot.model import Run, Sweep
 from bot.report import build_json, plain
 
@@ -65,15 +64,15 @@ def cmd_runs(args: argparse.Namespace) -> int:
     runs = [r for r in store.load_runs(engine) if not args.config or by_run[r.run_id]]
     rows = [_summary(r, by_run[r.run_id]) for r in runs]
     if args.json:
-        print(json.dumps(rows, indent=2, allow_nan=False))
+        print_json(rows)
         return 0
     if not rows:
         out.print("no runs stored; load some with `paretobot ingest PATH`", markup=False)
     for row in rows:
-        flag = f"  EXCLUDED: {row['exclude_reason']}" if row["excluded"] else ""
+        flag = f"  EXCLUDED: {plain(row['exclude_reason'], 200)}" if row["excluded"] else ""
         when = f"{row['date']} ({row['date_source']})" if row["date"] else "date unknown"
         out.print(
-            f"{row['run_id']}  {when}  {len(row['builds'])} build(s), "
+            f"{plain(row['run_id'], 200)}  {plain(when, 200)}  {len(row['builds'])} build(s), "
             f"{len(row['configurations'])} configuration(s), {row['points']} points{flag}",
             markup=False,
         )
@@ -82,24 +81,26 @@ def cmd_runs(args: argparse.Namespace) -> int:
                 out.print(f"  {key}: {plain(row[key], 200)}", markup=False)
         for hardware, jobs in row["jobs"].items():
             failed = jobs["total"] - jobs["succeeded"]
-            out.print(f"  jobs on {hardware}: {failed} of {jobs['total']} failed", markup=False)
+            out.print(
+                f"  jobs on {plain(hardware)}: {failed} of {jobs['total']} failed", markup=False
+            )
         for slug, concs in row["failed_configurations"].items():
             where = f" at concurrency {', '.join(map(str, concs))}" if concs else ""
-            out.print(f"  failed: {slug}{where}", markup=False)
+            out.print(f"  failed: {plain(slug, 300)}{where}", markup=False)
         for path in row["copies"]:
-            out.print(f"  copy (not counted): {path}", markup=False)
+            out.print(f"  copy (not counted): {plain(path, 1000)}", markup=False)
     return 0
 
 
 def cmd_exclude(args: argparse.Namespace) -> int:
     engine = store.open_store(args.db)
     store.exclude_run(engine, args.run, args.reason)
-    out.print(f"excluded run {args.run}: {args.reason.strip()}", markup=False)
+    out.print(f"excluded run {plain(args.run)}: {plain(args.reason.strip(), 200)}", markup=False)
     return 0
 
 
 def cmd_include(args: argparse.Namespace) -> int:
     engine = store.open_store(args.db)
     store.include_run(engine, args.run)
-    out.print(f"included run {args.run}", markup=False)
+    out.print(f"included run {plain(args.run)}", markup=False)
     return 0
