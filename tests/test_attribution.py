@@ -414,3 +414,16 @@ def test_pulls_between_gives_up_after_retries_without_the_token(github_standin, 
         pulls_between(aiter, AITER, "v1.0", _sha(6))
     assert str(err.value).startswith("comparing v1.0...")
     assert "ROCm/aiter" in str(err.value) and "Bearer" not in str(err.value)
+
+
+def test_every_change_kind_of_the_verdict_vocabulary_can_be_ranked():
+    """A `partial` or `mixed` verdict reaching attribution used to crash ("unknown change kind
+    'partial'"): the vocabularies differed. Every kind a verdict can publish is rankable."""
+    from bot.model import CHANGE_KINDS
+
+    moe = pr(1, "Fix a crash in fused MoE", ("aiter/fused_moe.py",))
+    for kind in CHANGE_KINDS:
+        (got,) = rank([moe], DSV4_MI355X, kind)
+        assert got.pull.number == 1 and any(
+            r.startswith("touches MoE kernels") for r in got.reasons
+        )

@@ -3,7 +3,7 @@ configuration's history. Selection errors are the user's (a name that matches no
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import replace
 
 from sqlalchemy.engine import Engine
@@ -14,7 +14,7 @@ from bot.analysis.frontier import frontier_of
 from bot.analysis.history import History, history
 from bot.analysis.verdict import Verdict, judge
 from bot.config import load_policy, load_prices
-from bot.model import VERDICT_KINDS, ConfigKey, Frontier, Run, Sweep
+from bot.model import ConfigKey, Frontier, Run, Sweep
 
 
 def grouped(engine: Engine, config: str | None = None) -> dict[ConfigKey, list[Sweep]]:
@@ -118,8 +118,3 @@ def verdicts(
 def histories(engine: Engine, config: str | None = None, by: str = "build") -> list[History]:
     policy = load_policy()
     return [history(sweeps, policy, by=by) for sweeps in grouped(engine, config).values()]
-
-
-def counts(found: Sequence[Verdict]) -> dict[str, int]:
-    """How many verdicts of each kind (every kind of the vocabulary, zeros included)."""
-    return {kind: sum(v.kind == kind for v in found) for kind in VERDICT_KINDS}

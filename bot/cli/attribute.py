@@ -4,36 +4,18 @@ bisection (dispatched probe by probe, one step per call) when the ranking is not
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict
 from typing import Any
 
-from bot import store
+from bot import report, store
 from bot.app import judge
 from bot.app.attribute import Options, attribution_for
 from bot.attribution.bisect import Bisection
 from bot.cli.common import CliError, out, print_json
 from bot.model import CHANGE_KINDS, Attribution
-from bot.report import build_json, config_json, plain
+from bot.report import plain
 
 
-def attribution_json(a: Attribution, b: Bisection | None) -> dict[str, Any]:
-    return {
-        "config": config_json(a.config),
-        "baseline": build_json(a.baseline),
-        "candidate": build_json(a.candidate),
-        "change": a.change,
-        "summary": a.summary,
-        "culprit": asdict(a.culprit) if a.culprit else None,
-        "decided_by": a.decided_by,
-        "candidates": [
-            {"pull": asdict(c.pull), "score": c.score, "reasons": list(c.reasons)}
-            for c in a.candidates
-        ],
-        "bisection": asdict(b) if b else None,
-    }
-
-
-def _print(a: Attribution, b: Bisection | None, top: int) -> None:
+def print_attribution(a: Attribution, b: Bisection | None, top: int) -> None:
     out.print(f"{a.change}: {a.config.slug}: {plain(a.summary, 200)}", markup=False)
     if a.culprit:
         p = a.culprit
@@ -63,10 +45,10 @@ def cmd_attribute(args: argparse.Namespace) -> int:
     options = Options(args.repo_upstream, args.bisect, args.budget, args.settle_seconds)
     results = [attribution_for(engine, v, options) for v in changes]
     if args.json:
-        print_json([attribution_json(a, b) for a, b in results])
+        print_json([report.attribution_json(a, b) for a, b in results])
     else:
         for a, b in results:
-            _print(a, b, args.top)
+            print_attribution(a, b, args.top)
     return 0
 
 

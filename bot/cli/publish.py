@@ -83,7 +83,7 @@ def _target(args: argparse.Namespace) -> Target:
     return Target.of(args.repo, args.issue, dry_run, args.mention_authors)
 
 
-def _report(outcomes: list[Outcome]) -> None:
+def print_outcomes(outcomes: list[Outcome]) -> None:
     for o in outcomes:
         out.print(f"{o.status:<9} {o.what:<9} {o.target} {o.url}".rstrip(), markup=False)
 
@@ -111,7 +111,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
             }
         )
     else:
-        _report(published.outcomes)
+        print_outcomes(published.outcomes)
     return 0
 
 
@@ -159,7 +159,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
     if args.json:
         print_json(digest_json(digest) | {"outcomes": [outcome_json(o) for o in outcomes]})
     elif outcomes or target.dry_run:
-        _report(outcomes)
+        print_outcomes(outcomes)
     else:
         print(text, end="")
     return 0

@@ -174,7 +174,7 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
 # ---- frontier -----------------------------------------------------------------------------------
 
 
-def _frontier_table(f: Frontier) -> Table:
+def frontier_table(f: Frontier) -> Table:
     tiers = list(f.points[0].cost_per_mtok) if f.points else []
     title = Text(f"{_t(f.config.slug)}  [{_t(f.build.label)}]")  # Text: no markup in names
     table = Table(title=title, title_justify="left")
@@ -205,7 +205,7 @@ def cmd_frontier(args: argparse.Namespace) -> int:
         )
         return 0
     for f in frontiers:
-        out.print(_frontier_table(f))
+        out.print(frontier_table(f))
         out.print(f"  runs: {', '.join(report.plain(r) for r in f.run_ids)}", markup=False)
         for line in report.run_health(f.run_ids, runs):
             out.print(f"  warning: {report.plain(line, 200)}", markup=False)

@@ -22,7 +22,7 @@ from bot.watch import Context, Handled, Report, watch_event, watch_once
 # ---- watch --------------------------------------------------------------------------------------
 
 
-def _print_handled(h: Handled) -> None:
+def print_handled(h: Handled) -> None:
     e = h.event
     head = f'{e.upstream} {e.key} "{report.plain(e.title)}"'
     if h.plan is None:
@@ -78,7 +78,7 @@ def _print_report(args: argparse.Namespace, result: Report, dry_run: Path | None
         print_json({"handled": [_handled_json(h) for h in result.handled], "errors": result.errors})
     else:
         for handled in result.handled:
-            _print_handled(handled)
+            print_handled(handled)
         if dry_run is not None:
             out.print(f"dry run: plans written to {dry_run}/", markup=False)
     for error in result.errors:

@@ -17,8 +17,9 @@ from bot.analysis.history import History
 from bot.analysis.noise import NoiseModel
 from bot.analysis.stats import Estimate
 from bot.analysis.verdict import Verdict, percent
+from bot.attribution.bisect import Bisection
 from bot.config import AnalysisPolicy
-from bot.model import Build, ConfigKey, Frontier, Run
+from bot.model import Attribution, Build, ConfigKey, Frontier, Run
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")  # emphasis, code, links, table cells
 # an address that can stand as a markdown link target or an HTML attribute as it is
@@ -295,4 +296,21 @@ def history_json(h: History) -> dict[str, Any]:
         ],
         "change_points": [change_point_json(cp, [v.label for v in h.values]) for cp in h.changes],
         "notes": list(h.notes),
+    }
+
+
+def attribution_json(a: Attribution, b: Bisection | None) -> dict[str, Any]:
+    return {
+        "config": config_json(a.config),
+        "baseline": build_json(a.baseline),
+        "candidate": build_json(a.candidate),
+        "change": a.change,
+        "summary": a.summary,
+        "culprit": asdict(a.culprit) if a.culprit else None,
+        "decided_by": a.decided_by,
+        "candidates": [
+            {"pull": asdict(c.pull), "score": c.score, "reasons": list(c.reasons)}
+            for c in a.candidates
+        ],
+        "bisection": asdict(b) if b else None,
     }
