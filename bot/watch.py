@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -34,7 +35,7 @@ class Context:
     """What one pass needs: where to remember, GitHub, the configs, and how to send."""
 
     engine: Engine
-    gh: gh_api.Connection
+    gh: gh_api.Connection | None  # None: dry runs of delivered events read nothing from GitHub
     config: UpstreamsFile
     rules: RulesFile
     matrix: Sequence[MatrixJob]
@@ -44,11 +45,32 @@ class Context:
 
 
 @dataclass(frozen=True)
+class Sent:
+    """One dispatch of an event: its key, what became of it, and the builds it names."""
+
+    key: str
+    outcome: str  # sent, already sent, found among runs, dry run
+    baseline: str
+    candidate: str
+
+
+@dataclass(frozen=True)
 class Handled:
     event: UpstreamEvent
     plan: Plan | None  # None: a merged PR that touches nothing watched
     dropped: tuple[tuple[Job, str], ...] = ()
-    dispatches: tuple[tuple[str, str], ...] = ()  # (key, outcome)
+    dispatches: tuple[Sent, ...] = ()
+
+    def json(self) -> dict[str, Any]:
+        """What `watch --json` prints and a dry run writes per event."""
+        e = self.event
+        return {
+            "upstream": e.upstream, "event": e.key, "title": e.title, "url": e.url,
+            "at": e.at.isoformat(), "ref": e.ref, "ignored": self.plan is None,
+            "jobs": [dispatch.job_json(j) for j in self.plan.jobs] if self.plan else [],
+            "dropped": [{"config": j.config.slug, "why": why} for j, why in self.dropped],
+            "dispatches": [asdict(d) for d in self.dispatches],
+        }  # fmt: skip
 
 
 @dataclass
@@ -86,20 +108,8 @@ def new_events(ctx: Context, upstream: Upstream, now: datetime) -> list[Upstream
 def _write_plan(folder: Path, handled: Handled) -> None:
     event = handled.event
     name = f"{event.upstream.replace('/', '_')}-{event.kind}-{event.name}.json"
-    body = {
-        "event": {
-            "upstream": event.upstream,
-            "key": event.key,
-            "title": event.title,
-            "url": event.url,
-            "at": event.at.isoformat(),
-            "ref": event.ref,
-        },
-        "jobs": [dispatch.job_json(j) for j in handled.plan.jobs] if handled.plan else [],
-        "dropped": [{"config": job.config.slug, "why": why} for job, why in handled.dropped],
-    }
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_text(json.dumps(body, indent=2) + "\n")
+    (folder / name).write_text(json.dumps(handled.json(), indent=2) + "\n")
 
 
 def _baseline_context(
@@ -134,6 +144,11 @@ def _baseline_context(
     return Earlier(names, good), interleave
 
 
+def _sent(d: dispatch.Dispatch, outcome: str) -> Sent:
+    inputs = d.inputs()
+    return Sent(d.key, outcome, inputs["baseline"], inputs["candidate"])
+
+
 def handle(ctx: Context, event: UpstreamEvent, upstream: Upstream) -> Handled:
     engine, config = ctx.engine, ctx.config
     if not is_watched(event, upstream):
@@ -148,7 +163,7 @@ def handle(ctx: Context, event: UpstreamEvent, upstream: Upstream) -> Handled:
     dropped = the_plan.dropped + tuple(over_day)
     batches = dispatch.chunk(event, jobs, config.benchmark.jobs_per_dispatch)
     if ctx.dry_run is not None:
-        handled = Handled(event, the_plan, dropped, tuple((b.key, "dry run") for b in batches))
+        handled = Handled(event, the_plan, dropped, tuple(_sent(b, "dry run") for b in batches))
         _write_plan(ctx.dry_run, handled)
         return handled
     target, gh = config.benchmark, ctx.gh
@@ -157,7 +172,7 @@ def handle(ctx: Context, event: UpstreamEvent, upstream: Upstream) -> Handled:
         titles=lambda: gh_api.run_titles(gh, target.repo, target.workflow),
     )
     outcomes = tuple(
-        (b.key, dispatch.send(engine, actions, b, settle_seconds=ctx.settle_seconds))
+        _sent(b, dispatch.send(engine, actions, b, settle_seconds=ctx.settle_seconds))
         for b in batches
     )
     store.finish_event(

@@ -78,7 +78,7 @@ def paretobot(capsys, db_url):
 
     def run(*args: str) -> Run:
         argv = [str(a) for a in args]
-        if argv[0] not in {"demo"} and "--db" not in argv:
+        if "--db" not in argv:
             argv += ["--db", db_url]
         code = cli.main(argv)
         captured = capsys.readouterr()

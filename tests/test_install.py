@@ -7,6 +7,7 @@ the code reads at run time must be in it, and the installed copy must run the de
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -58,39 +59,93 @@ def test_the_wheel_carries_every_file_the_code_reads(wheel):
     assert sorted(set(data) - shipped) == []
 
 
+def write_run(folder: Path, factor: float) -> None:
+    """A run of the real vLLM CPU sweep (tests/data/real/vllm) with its throughput scaled."""
+    folder.mkdir(parents=True)
+    for path in sorted((ROOT / "tests" / "data" / "real" / "vllm").glob("c*.json")):
+        doc = json.loads(path.read_text())
+        for key in ("total_token_throughput", "output_throughput", "request_throughput"):
+            doc[key] *= factor
+        (folder / path.name).write_text(json.dumps(doc))
+
+
 def test_the_installed_wheel_runs_from_an_empty_folder(wheel, tmp_path):
-    site = tmp_path / "site"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site),
-         str(wheel)],
-        check=True, capture_output=True, text=True, timeout=300,
+    """What a team does: a fresh venv, `pip install` of the wheel (dependencies from the index),
+    then the demo, a gated compare in Actions and a dry-run watch, from an empty folder."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    installed = subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", str(wheel)],
+        capture_output=True, text=True, timeout=900,
     )  # fmt: skip
+    assert installed.returncode == 0, installed.stderr[-3000:]
     empty = tmp_path / "empty"
     empty.mkdir()
-    env = {**os.environ, "PYTHONPATH": str(site)}
-    env.pop("PARETOBOT_CONFIGS", None)
-    env.pop("PARETOBOT_RECIPES", None)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PARETOBOT_", "GITHUB_"))}
+    env.pop("PYTHONPATH", None)
+    paretobot = str(venv / "bin" / "paretobot")
 
-    def run(*args: str) -> subprocess.CompletedProcess:
-        argv = list(args) if args[0].endswith("paretobot") else [sys.executable, *args]
+    def run(*args: str, **extra: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            argv, cwd=empty, env=env, capture_output=True, text=True,
-            timeout=300,
-        )  # fmt: skip
+            list(args), cwd=empty, env=env | extra, capture_output=True, text=True, timeout=300
+        )
 
-    where = run("-c", "import bot; print(bot.__file__)")
-    assert where.stdout.strip().startswith(str(site)), where.stdout  # not this checkout
-    paretobot = str(site / "bin" / "paretobot")  # the console script pip wrote
+    where = run(str(venv / "bin" / "python"), "-c", "import bot; print(bot.__file__)")
+    assert where.stdout.strip().startswith(str(venv)), where.stdout  # not this checkout
     version = run(paretobot, "--version")
     assert version.returncode == 0 and version.stdout.startswith("paretobot "), version.stderr
-    demo = run(paretobot, "demo")
+
+    # the whole loop; the store persists in the folder, so later commands see its results
+    demo = run(paretobot, "demo", "--out", "demo")
     assert demo.returncode == 0, demo.stderr
-    assert "stored 13 file(s) (31 points), 0 already stored, 0 copies, 0 quarantined" in demo.stdout
-    assert "### inconclusive: tiny/" in demo.stdout
+    folder = empty / "demo"
+    posts = json.loads((folder / "posts" / "posts.json").read_text())
+    (change,) = [p for p in posts if p["what"] == "change"]
+    comment = (folder / "posts" / change["file"]).read_text()
+    assert "https://github.com/ROCm/aiter/pull/" in comment  # names upstream PRs (ranked)
+    assert (folder / "posts" / "perf-changelog.yaml").read_text().count("paretobot:change:") == 1
+    assert "<html" in (folder / "digest.html").read_text()
+    assert (empty / "paretobot.db").exists()
+    frontier = run(paretobot, "frontier", "--json")
+    assert frontier.returncode == 0 and json.loads(frontier.stdout), frontier.stderr
+    last = demo.stdout.strip().splitlines()[-1]
+    assert last.startswith("digest (markdown): "), last
+
+    # the CI gate on a seeded 15% regression, inside GitHub Actions
+    cpu = ["--hardware", "cpu", "--gpus", "1", "--framework", "vllm", "--isl", "128",
+           "--precision", "fp8", "--db", "sqlite:///gate.db"]  # fmt: skip
+    for version, factors in (("1.0", (1.0, 0.99, 1.01)), ("2.0", (0.855, 0.845, 0.85))):
+        for r, factor in enumerate(factors):
+            write_run(empty / f"{version}-{r}", factor)
+            got = run(paretobot, "ingest", f"{version}-{r}", *cpu, "--framework-version", version,
+                      "--run-id", f"{version}-{r}")  # fmt: skip
+            assert got.returncode == 0, got.stderr
+    summary, output = empty / "summary.md", empty / "output.txt"
+    actions = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary),
+               "GITHUB_OUTPUT": str(output)}  # fmt: skip
+    gate = run(paretobot, "compare", "--baseline", "1.0", "--candidate", "2.0",
+               "--db", "sqlite:///gate.db", "--fail-on", "regression", **actions)  # fmt: skip
+    assert gate.returncode == 3, gate.stderr
+    assert "regression" in summary.read_text()
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
+    assert (outputs["regression"], outputs["gate"]) == ("1", "fail")
+
+    # a dry-run watch of a release payload, with the packaged configs and matrix
+    payload = where.stdout.strip().rsplit("/", 1)[0] + "/defaults/demo/release.json"
+    watch = run(paretobot, "watch", "--event", payload, "--event-name", "release",
+                "--dry-run", "plans", "--db", "sqlite:///watch.db")  # fmt: skip
+    assert watch.returncode == 0, watch.stderr
+    (plan,) = (empty / "plans").glob("*.json")
+    jobs = json.loads(plan.read_text())["jobs"]
+    assert jobs and all(j["framework"] in {"vllm", "sglang", "atom"} for j in jobs)
+
     # the configs and recipes the rest of the product reads come from the wheel too
-    plan = run("-c", "from bot.config.matrix import load_matrix; print(len(load_matrix()))")
+    python = str(venv / "bin" / "python")
+    plan = run(python, "-c", "from bot.config.matrix import load_matrix; print(len(load_matrix()))")
     assert plan.returncode == 0 and int(plan.stdout) > 0, plan.stderr
     recipe = run(
-        "-c", "from bot.runner.recipe import load_recipe; print(load_recipe('vllm').framework)"
+        python,
+        "-c",
+        "from bot.runner.recipe import load_recipe; print(load_recipe('vllm').framework)",
     )
     assert recipe.returncode == 0, recipe.stderr

@@ -12,6 +12,7 @@ from bot import store
 from bot.analysis import select
 from bot.analysis.frontier import frontier_of
 from bot.analysis.history import History, history
+from bot.analysis.suspect import SuspectPoint, without_suspect
 from bot.analysis.verdict import Verdict, judge
 from bot.config import load_policy, load_prices
 from bot.model import ConfigKey, Frontier, Run, Sweep
@@ -35,18 +36,20 @@ def runs_by_id(engine: Engine) -> dict[str, Run]:
 
 def frontiers(
     engine: Engine, config: str | None = None, build: str | None = None
-) -> list[Frontier]:
-    """Each configuration's frontier of `build` (default: its latest stored build)."""
-    prices = load_prices()
+) -> list[tuple[Frontier, list[SuspectPoint]]]:
+    """Each configuration's frontier of `build` (default: its latest stored build), without the
+    points whose interactivity cannot be trusted (bot/analysis/suspect.py), and those points."""
+    prices, policy = load_prices(), load_policy()
     found = []
     for sweeps in grouped(engine, config).values():
         if build:
             chosen = select.pick(sweeps, build)
         else:
             chosen = select.of_build(sweeps, select.latest_build(sweeps))
-        chosen = [s for s in chosen if s.points]
-        if chosen:
-            found.append(frontier_of(chosen, prices))
+        kept, suspect = without_suspect([s for s in chosen if s.points], policy.suspect_rise)
+        kept = [s for s in kept if s.points]
+        if kept:
+            found.append((frontier_of(kept, prices), suspect))
     if not found:
         raise select.SelectionError(f"no stored sweep matches build '{build}'")
     return found

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from rich.text import Text
 from bot import report, store
 from bot.analysis.changepoints import detect
 from bot.analysis.history import BY_BUILD, History
+from bot.analysis.suspect import SuspectPoint
 from bot.app import judge
 from bot.app.ingest import FileResult, ingest
 from bot.cli.common import CliError, err, out, print_json
@@ -199,17 +200,31 @@ def cmd_frontier(args: argparse.Namespace) -> int:
     if args.json:
         print_json(
             [
-                report.frontier_json(f) | {"run_health": report.run_health(f.run_ids, runs)}
-                for f in frontiers
+                report.frontier_json(f)
+                | {
+                    "run_health": report.run_health(f.run_ids, runs),
+                    "suspect": [asdict(p) for p in suspect],
+                }
+                for f, suspect in frontiers
             ]
         )
         return 0
-    for f in frontiers:
-        out.print(frontier_table(f))
-        out.print(f"  runs: {', '.join(report.plain(r) for r in f.run_ids)}", markup=False)
+    for f, suspect in frontiers:
+        print_frontier(f, suspect)
         for line in report.run_health(f.run_ids, runs):
             out.print(f"  warning: {report.plain(line, 200)}", markup=False)
     return 0
+
+
+def print_frontier(f: Frontier, suspect: Sequence[SuspectPoint] = ()) -> None:
+    out.print(frontier_table(f))
+    out.print(f"  runs: {', '.join(report.plain(r) for r in f.run_ids)}", markup=False)
+    for p in suspect:
+        out.print(
+            f"  left out: run {report.plain(p.run_id)}, concurrency {p.concurrency}: "
+            f"{report.plain(p.reason, 300)}",
+            markup=False,
+        )
 
 
 # ---- compare, history, detect -------------------------------------------------------------------

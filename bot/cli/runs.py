@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from collections import defaultdict
 from typing import Any
 
 from bot import store
+from bot.app.runs import run_rows
 from bot.cli.common import out, print_json
-from bot.model import Run, Sweep
-from bot.report import build_json, plain
+from bot.report import plain
 
 
 def add_runs_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -26,43 +25,8 @@ def add_runs_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     include.set_defaults(func=cmd_include)
 
 
-def _summary(run: Run, sweeps: list[Sweep]) -> dict[str, Any]:
-    failed: dict[str, list[int]] = defaultdict(list)
-    for s in sweeps:
-        if s.failed_at or not s.points:
-            failed[s.config.slug].extend(s.failed_at)
-    return {
-        "run_id": run.run_id,
-        "date": run.started_at.date().isoformat() if run.started_at else None,
-        "date_source": run.date_source or None,
-        "builds": sorted({s.build.label for s in sweeps}),
-        "configurations": sorted({s.config.slug for s in sweeps}),
-        "points": sum(len(s.points) for s in sweeps),
-        "jobs": {j.hardware: {"succeeded": j.succeeded, "total": j.total} for j in run.jobs},
-        "failed_jobs": run.failed_jobs,
-        "failed_configurations": {k: sorted(set(v)) for k, v in failed.items()},
-        "copies": list(run.copies),
-        "excluded": run.excluded,
-        "exclude_reason": run.exclude_reason or None,
-        # provenance (the runner's paretobot-run.json); nulls where none was ingested
-        "url": run.url or None,
-        "host": run.host or None,
-        "runner": run.runner or None,
-        "artifact": run.artifact or None,
-        "job": run.job_spec,
-        "runner_build": build_json(run.build) if run.build else None,
-        "gpus": list(run.gpus),
-    }
-
-
 def cmd_runs(args: argparse.Namespace) -> int:
-    engine = store.open_store(args.db)
-    sweeps = store.load_sweeps(engine, config_pattern=args.config, include_excluded=True)
-    by_run: dict[str, list[Sweep]] = defaultdict(list)
-    for s in sweeps:
-        by_run[s.run_id].append(s)
-    runs = [r for r in store.load_runs(engine) if not args.config or by_run[r.run_id]]
-    rows = [_summary(r, by_run[r.run_id]) for r in runs]
+    rows = run_rows(store.open_store(args.db), args.config)
     if args.json:
         print_json(rows)
         return 0

@@ -7,13 +7,11 @@ import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from bot import report, store
 from bot.cli.common import CliError, err, out, print_json
 from bot.config.matrix import load_matrix
 from bot.config.upstreams import load_rules, load_upstreams
-from bot.dispatch import job_json
 from bot.github import api as gh_api
 from bot.github.events import EventError, read_event_file
 from bot.model import UpstreamEvent
@@ -41,22 +39,12 @@ def print_handled(h: Handled) -> None:
     for why in reasons:
         count = sum(1 for _, w in h.dropped if w == why)
         out.print(f"  {count} more left out: {why}", markup=False)
-    for key, outcome in h.dispatches:
-        out.print(f"  dispatch {key}: {outcome}", markup=False)
-
-
-def _handled_json(h: Handled) -> dict[str, Any]:
-    e = h.event
-    return {
-        "upstream": e.upstream,
-        "event": e.key,
-        "title": e.title,
-        "at": e.at.isoformat(),
-        "ignored": h.plan is None,
-        "jobs": [job_json(j) for j in h.plan.jobs] if h.plan else [],
-        "dropped": [{"config": j.config.slug, "why": why} for j, why in h.dropped],
-        "dispatches": [{"key": k, "outcome": o} for k, o in h.dispatches],
-    }
+    for d in h.dispatches:
+        out.print(
+            f"  dispatch {d.key} ({report.plain(d.candidate)} against "
+            f"{report.plain(d.baseline)}): {d.outcome}",
+            markup=False,
+        )
 
 
 def _delivered_event(args: argparse.Namespace) -> UpstreamEvent | None:
@@ -75,7 +63,7 @@ def _delivered_event(args: argparse.Namespace) -> UpstreamEvent | None:
 
 def _print_report(args: argparse.Namespace, result: Report, dry_run: Path | None) -> None:
     if args.json:
-        print_json({"handled": [_handled_json(h) for h in result.handled], "errors": result.errors})
+        print_json({"handled": [h.json() for h in result.handled], "errors": result.errors})
     else:
         for handled in result.handled:
             print_handled(handled)

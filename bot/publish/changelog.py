@@ -41,6 +41,8 @@ class ChangelogFiles:
         """The same files in `folder`, starting from the current ones (for --dry-run)."""
         folder.mkdir(parents=True, exist_ok=True)
         copy = ChangelogFiles(folder / self.yaml.name)
+        if copy.yaml.resolve() == self.yaml.resolve():  # already there: the files are the copy
+            return copy
         for src, dst in zip(self._all(), copy._all(), strict=True):
             if src.exists():
                 shutil.copyfile(src, dst)
