@@ -89,9 +89,9 @@ def run_demo(engine: Engine, out: Path) -> Demo:
         matrix=load_matrix(configs), dry_run=out / "plan", settle_seconds=0,
     )  # fmt: skip
     handled = handle(ctx, event, upstream)
-    assert handled.plan is not None and handled.plan.jobs, "the demo release selects its job"
-    job = handled.plan.jobs[0]
-    assert job.baseline is not None
+    job = handled.plan.jobs[0] if handled.plan and handled.plan.jobs else None
+    if job is None or job.baseline is None:  # only a broken package gets here
+        raise ParetobotError(f"{configs}: the demo release plans no job with a baseline")
     baseline, candidate = job.baseline.selector, job.build.selector
 
     results = out / "results"
