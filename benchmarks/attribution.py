@@ -39,6 +39,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import attribution_cases  # noqa: E402
 
 from bot.attribution.candidates import from_commit_log  # noqa: E402
 from bot.attribution.rank import Components, is_decisive, load_components, rank  # noqa: E402
@@ -49,6 +52,7 @@ COMMITS = DATA / "aiter-commits-2026.jsonl"
 TAGS = DATA / "aiter-tags-2026.json"
 CHANGELOG_CASES = DATA / "aiter-cases.json"
 REVERT_CASES = DATA / "aiter-revert-cases.json"
+LABELLED = DATA / "labelled-cases.json"
 AITER_REF = re.compile(
     r"(?:ROCm/aiter#|github\.com/ROCm/aiter/pull/|ROCm/aiter/pull/|\baiter PR #)(\d+)", re.I
 )
@@ -215,83 +219,129 @@ def build_revert_cases() -> list[dict[str, Any]]:
 # ---- evaluating --------------------------------------------------------------------------------
 
 Method = Callable[[list[PullRequest], dict[str, Any]], list[PullRequest]]
+METHODS = ("ranking", "most recent", "keyword")
 
 
-def by_ranking(components: Components) -> Method:
-    def order(pulls: list[PullRequest], case: dict[str, Any]) -> list[PullRequest]:
-        config = ConfigKey(**case["config"]) if case["config"] else None
-        return [c.pull for c in rank(pulls, config, case["kind"], components)]
-
-    return order
+def _config(case: dict[str, Any]) -> ConfigKey | None:
+    return ConfigKey(**case["config"]) if case["config"] else None
 
 
 def most_recent(pulls: list[PullRequest], case: dict[str, Any]) -> list[PullRequest]:
+    """Newest merge first (candidates are given oldest first)."""
     return pulls[::-1]
 
 
-def largest(pulls: list[PullRequest], case: dict[str, Any]) -> list[PullRequest]:
-    return sorted(pulls[::-1], key=lambda p: -(p.additions + p.deletions))
+KEYWORDS = {
+    "unlock": r"\b(support|enable|add|fix|allow|remove)",
+    "breakage": r"\b(refactor|remove|change|update|support)",
+    "improvement": r"\b(perf|optimi|speed|faster|tun|revert)",
+}
 
 
-def evaluate(cases: list[dict[str, Any]], pulls: dict[str, PullRequest], comp: Components) -> dict:
-    methods: dict[str, Method] = {
-        "ranking": by_ranking(comp),
-        "most recent": most_recent,
-        "largest": largest,
-    }
-    results: dict[str, Any] = {"cases": [], "methods": {m: [] for m in methods}}
+def keyword(pulls: list[PullRequest], case: dict[str, Any]) -> list[PullRequest]:
+    """The 20-line baseline: +1 per kind-word in the title, -1 for CI/docs/test-only titles or
+    files, newest first among equals."""
+    words = KEYWORDS.get(case["kind"], r"\b(perf|optimi|kernel|moe|attention|gemm|refactor)")
+
+    def score(pull: PullRequest) -> int:
+        hits = len(re.findall(words, pull.title, re.I))
+        inert = re.match(r"\W*(ci|docs?|tests?)\b", pull.title, re.I) or all(
+            f.startswith((".github/", "op_tests/", "docs/")) for f in pull.files
+        )
+        return hits - (1 if inert else 0)
+
+    return sorted(pulls[::-1], key=lambda p: -score(p))
+
+
+def evaluate(
+    cases: list[dict[str, Any]], pulls: dict[str, PullRequest], comp: Components
+) -> list[dict[str, Any]]:
+    """One row per case: the culprit's 1-based rank under each method, whether the ranking
+    called itself decisive, its top pick and the culprit's reasons."""
+    rows = []
     for case in cases:
         candidates = [pulls[sha] for sha in case["candidates"]]
-        label = case["label"]["sha"]
-        row: dict[str, Any] = {"id": case["id"], "n": len(candidates), "ranks": {}}
-        for name, method in methods.items():
-            ordered = method(candidates, case)
-            row["ranks"][name] = [p.merge_commit for p in ordered].index(label) + 1
-        config = ConfigKey(**case["config"]) if case["config"] else None
-        ranked = rank(candidates, config, case["kind"], comp)
-        row["top"] = f"#{ranked[0].pull.number} {ranked[0].pull.title[:60]}"
-        row["label"] = f"#{case['label']['pr']} {case['label']['title'][:60]}"
-        row["decisive"] = is_decisive(ranked, comp)
-        row["label_reasons"] = next(c.reasons for c in ranked if c.pull.merge_commit == label)
-        results["cases"].append(row)
-    return results
-
-
-def summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    if not rows:
-        return []
-    sizes = [r["n"] for r in rows]
-    out = []
-    for name in rows[0]["ranks"]:
-        ranks = [r["ranks"][name] for r in rows]
-        out.append(_line(name, ranks, len(rows)))
-    out.append(
-        {
-            "method": "random (expected)",
-            "top1": statistics.fmean(1 / n for n in sizes),
-            "top3": statistics.fmean(min(3, n) / n for n in sizes),
-            "median_rank": statistics.median((n + 1) / 2 for n in sizes),
+        culprit = case["label"]["sha"]
+        ranked = rank(candidates, _config(case), case["kind"], comp)
+        orders = {
+            "ranking": [c.pull for c in ranked],
+            "most recent": most_recent(candidates, case),
+            "keyword": keyword(candidates, case),
         }
-    )
-    decided = [r for r in rows if r["decisive"]]
-    out[0]["decisive"] = f"{sum(r['ranks']['ranking'] == 1 for r in decided)}/{len(decided)}"
+        rows.append(
+            {
+                "id": case["id"],
+                "half": case.get("half", "all"),
+                "source": (case.get("source") or {}).get("kind", ""),
+                "n": len(candidates),
+                "ranks": {
+                    m: [p.merge_commit for p in order].index(culprit) + 1
+                    for m, order in orders.items()
+                },
+                "decisive": is_decisive(ranked, comp),
+                "top": f"#{ranked[0].pull.number} {ranked[0].pull.title[:60]}",
+                "label": f"#{case['label']['pr']} {case['label']['title'][:60]}",
+                "label_reasons": next(c.reasons for c in ranked if c.pull.merge_commit == culprit),
+            }
+        )
+    return rows
+
+
+def metrics(ranks: Sequence[int], decisive: Sequence[bool] | None = None) -> dict[str, Any]:
+    """top-1, top-3 (shares of cases), median rank; with `decisive`, the share of cases where
+    the ranking called itself decisive and the share where it did and was right (rank 1)."""
+    count = len(ranks)
+    out: dict[str, Any] = {
+        "cases": count,
+        "top1": sum(r == 1 for r in ranks) / count if count else 0.0,
+        "top3": sum(r <= 3 for r in ranks) / count if count else 0.0,
+        "median_rank": statistics.median(ranks) if count else None,
+    }
+    if decisive is not None:
+        pairs = list(zip(ranks, decisive, strict=True))
+        out["decisive"] = sum(d for _, d in pairs) / count if count else 0.0
+        out["decisive_right"] = sum(d and r == 1 for r, d in pairs) / count if count else 0.0
     return out
 
 
-def _line(name: str, ranks: Sequence[int], count: int) -> dict[str, Any]:
-    return {
-        "method": name,
-        "top1": sum(r == 1 for r in ranks) / count,
-        "top3": sum(r <= 3 for r in ranks) / count,
-        "top1_n": sum(r == 1 for r in ranks),
-        "top3_n": sum(r <= 3 for r in ranks),
-        "median_rank": statistics.median(ranks),
-    }
+def summarise(rows: list[dict[str, Any]], by: str = "half") -> dict[str, dict[str, Any]]:
+    """metrics() per group (half, or source) and method."""
+    out: dict[str, dict[str, Any]] = {}
+    for group in dict.fromkeys(r[by] for r in rows):
+        mine = [r for r in rows if r[by] == group]
+        out[group] = {
+            "candidates_median": statistics.median(r["n"] for r in mine),
+            "methods": {
+                m: metrics(
+                    [r["ranks"][m] for r in mine],
+                    [r["decisive"] for r in mine] if m == "ranking" else None,
+                )
+                for m in METHODS
+            },
+        }
+    return out
 
 
-def _pct(line: dict[str, Any], key: str, count: int) -> str:
-    n = line.get(f"{key}_n")
-    return f"{line[key]:6.1%}" + (f" ({n}/{count})" if n is not None else "")
+def _cell(line: dict[str, Any], key: str) -> str:
+    if key not in line:
+        return "-"
+    return f"{line[key]:.0%} ({round(line[key] * line['cases'])}/{line['cases']})"
+
+
+def table(summary: dict[str, dict[str, Any]], title: str) -> str:
+    head = (
+        f"{title:<12}{'cases':>5} {'cands':>5}  {'method':<12}{'top-1':<13}{'top-3':<13}"
+        f"{'median rank':>11}  {'decisive':<13}{'decisive+right'}"
+    )
+    lines = [head]
+    for group, part in summary.items():
+        for i, (method, m) in enumerate(part["methods"].items()):
+            lead = f"{group:<12}{m['cases']:>5} {part['candidates_median']:>5g}  " if i == 0 else ""
+            lines.append(
+                f"{lead:<24}{method:<12}{_cell(m, 'top1'):<13}{_cell(m, 'top3'):<13}"
+                f"{m['median_rank']:>11g}  {_cell(m, 'decisive'):<13}{_cell(m, 'decisive_right')}"
+            )
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -299,69 +349,49 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--build", action="store_true", help="rewrite the case files")
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--components", type=Path, default=None, help="a components.yaml")
+    parser.add_argument("--cases", type=Path, default=LABELLED, help="a labelled-cases file")
+    parser.add_argument("--verbose", action="store_true", help="every case, with its reasons")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
     if args.build:
         changelog = args.shared / "inferencex" / "configs" / "perf-changelog.yaml"
-        for path, cases in (
-            (CHANGELOG_CASES, build_changelog_cases(changelog)),
-            (REVERT_CASES, build_revert_cases()),
-        ):
+        old = build_changelog_cases(changelog), build_revert_cases()
+        labelled = attribution_cases.build(_rows(), *old, _window, config_from_key)
+        outputs = ((CHANGELOG_CASES, old[0]), (REVERT_CASES, old[1]), (LABELLED, labelled))
+        for path, cases in outputs:
             path.write_text(json.dumps(cases, indent=1, ensure_ascii=False) + "\n")
             print(f"wrote {len(cases)} cases to {path.relative_to(ROOT)}")
         return 0
 
     comp = load_components(args.components)
     pulls = {p.merge_commit: p for p in from_commit_log(_rows())}
-    sets = {
-        "changelog": json.loads(CHANGELOG_CASES.read_text()),
-        "revert proxy": json.loads(REVERT_CASES.read_text()),
-    }
-    report: dict[str, Any] = {}
-    for name, cases in sets.items():
-        result = evaluate(cases, pulls, comp)
-        halves = {"all": result["cases"]}
-        if any("half" in c for c in cases):
-            half_of = {c["id"]: c["half"] for c in cases}
-            for half in ("tune", "held-out"):
-                halves[half] = [r for r in result["cases"] if half_of[r["id"]] == half]
-        report[name] = {
-            "cases": result["cases"],
-            "summary": {h: summary(r) for h, r in halves.items()},
-        }
+    rows = evaluate(json.loads(args.cases.read_text()), pulls, comp)
+    halves = summarise(rows)
+    halves = {h: halves[h] for h in ("train", "held-out", "all") if h in halves}
+    sources = {f"{s[:6]} {h[:5]}": v for (s, h), v in _by_source(rows).items()}
     if args.json:
-        print(json.dumps(report, indent=1, default=str))
+        print(json.dumps({"cases": rows, "halves": halves, "sources": sources}, indent=1))
         return 0
-
-    for case in report["changelog"]["cases"]:
-        print(f"{case['id']}: {case['n']} candidates; label {case['label']}")
-        print(f"  rank of the label: {case['ranks']}; top pick: {case['top']}")
-        print("  label's reasons: " + "; ".join(case["label_reasons"]))
+    if args.verbose:
+        for r in rows:
+            print(f"{r['id']} ({r['half']}): ranks {r['ranks']}; top {r['top']}")
+            print(f"  label {r['label']}")
+            print("  " + "; ".join(r["label_reasons"]))
+    print(table(halves, "half"))
     print()
-    print(
-        f"{'set':<14}{'half':<10}{'cases':>6}  {'candidates median (range)':<27}"
-        f"{'method':<19}{'top-1':<16}{'top-3':<16}{'median rank':>11}  decisive: right/fired"
-    )
-    for name, part in report.items():
-        for half, lines in part["summary"].items():
-            rows = [c for c in part["cases"] if half == "all" or c["id"] in _ids(sets[name], half)]
-            if not rows:
-                continue
-            sizes = [r["n"] for r in rows]
-            span = f"{statistics.median(sizes):g} ({min(sizes)}-{max(sizes)})"
-            for i, line in enumerate(lines):
-                lead = f"{name:<14}{half:<10}{len(rows):>6}  {span:<27}" if i == 0 else " " * 59
-                print(
-                    f"{lead}{line['method']:<19}{_pct(line, 'top1', len(rows)):<16}"
-                    f"{_pct(line, 'top3', len(rows)):<16}{line['median_rank']:>11g}"
-                    f"  {line.get('decisive', '')}"
-                )
+    print(table(sources, "source half"))
     return 0
 
 
-def _ids(cases: list[dict[str, Any]], half: str) -> set[str]:
-    return {c["id"] for c in cases if c.get("half") == half}
+def _by_source(rows: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    out = {}
+    for source in dict.fromkeys(r["source"] for r in rows):
+        for half in ("train", "held-out"):
+            mine = [r for r in rows if r["source"] == source and r["half"] == half]
+            if mine:
+                out[source, half] = summarise(mine)[half]
+    return out
 
 
 if __name__ == "__main__":
