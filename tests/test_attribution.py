@@ -13,10 +13,17 @@ from pathlib import Path
 import pytest
 
 from bot.attribution.candidates import commit_title, from_commit_log, pr_number
-from bot.attribution.rank import Components, ConfigError, is_decisive, load_components, rank
+from bot.attribution.rank import (
+    Components,
+    ConfigError,
+    is_decisive,
+    load_components,
+    probe_priority,
+    rank,
+)
 from bot.github.api import GitHubError, Settings, connect
 from bot.github.compare import pulls_between
-from bot.model import Candidate, ConfigKey, PullRequest
+from bot.model import CHANGE_KINDS, Candidate, ConfigKey, PullRequest
 
 pytest_plugins = ["standin.plugin"]
 
@@ -250,8 +257,9 @@ def test_is_decisive():
     assert not is_decisive([])
     assert is_decisive(cands(-2.0))  # the only PR in range
     assert is_decisive(cands(10.0, 2.0, 1.0))
-    assert not is_decisive(cands(10.0, 9.0))  # margin 1 < 3
-    assert not is_decisive(cands(12.0, 8.5))  # margin 3.5 but ratio 1.41 < 1.5
+    assert not is_decisive(cands(10.0, 9.0))  # margin 1 < 2.5
+    assert not is_decisive(cands(20.0, 17.0))  # margin 3 but ratio 1.18 < 1.2
+    assert is_decisive(cands(12.0, 9.5))  # margin 2.5, ratio 1.26
     assert is_decisive(cands(4.0, -1.0))  # ratio is not asked of a non-positive second
     assert is_decisive(cands(2.0, 10.0, 1.0))  # order given does not matter
 
@@ -334,6 +342,150 @@ def test_labelled_cases_are_well_formed():
     changelog = json.loads((DATA / "aiter-cases.json").read_text())
     assert [c["label"]["pr"] for c in changelog] == [2916, 3832, 4474]
     assert all("description" in c["source"] and "entry" in c["source"] for c in changelog)
+
+
+def _labelled() -> list[dict]:
+    return json.loads((DATA / "labelled-cases.json").read_text())
+
+
+def test_the_labelled_set_has_30_real_cases_in_two_halves():
+    commits = {r["sha"]: r for r in rows()}
+    cases = _labelled()
+    assert len(cases) >= 30
+    assert len({c["id"] for c in cases}) == len(cases)
+    halves = {c["half"] for c in cases}
+    assert halves == {"train", "held-out"}
+    for half in halves:
+        mine = [c for c in cases if c["half"] == half]
+        assert len(mine) >= 10, half
+        assert {c["source"]["kind"] for c in mine} == {
+            "changelog", "revert", "perf-title", "capability"
+        }  # fmt: skip
+    kinds = {c["kind"] for c in cases}
+    assert {"regression", "improvement", "unlock"} <= kinds
+    for case in cases:
+        assert case["kind"] in CHANGE_KINDS, case["id"]
+        assert case["label"]["sha"] in case["candidates"], case["id"]
+        assert all(sha in commits for sha in case["candidates"]), case["id"]
+        assert len(case["candidates"]) == case["window"]["size"] <= 100, case["id"]
+        assert commits[case["label"]["sha"]]["pr"] == case["label"]["pr"]
+        assert case["kind_why"] and case["source"]["kind"], case["id"]
+        if case["config"]:
+            ConfigKey(**case["config"])
+    # split by date within each source: every train case of a source is older than its held-out
+    for source in {c["source"]["kind"] for c in cases}:
+        dates = {
+            h: [datetime.fromisoformat(c["label"]["date"]) for c in cases
+                if c["source"]["kind"] == source and c["half"] == h]
+            for h in ("train", "held-out")
+        }  # fmt: skip
+        assert max(dates["train"]) <= min(dates["held-out"]), source
+
+
+# ---- capability changes for unlocks -----------------------------------------------------------
+
+
+def test_a_capability_pr_outranks_a_tuning_pr_for_an_unlock():
+    kimi = ConfigKey("kimik2.5", "int4", "mi355x", "vllm", 1024, 1024, 8, tp=8, spec_method="mtp")
+    capability = pr(2461, "MI350 mla ps mode support nhead=8 mtp=4 feature",
+                    ("aiter/mla.py", "hsa/gfx950/mla/mla_a8w8_qh32_qseqlen4_gqaratio8_ps.co"),
+                    additions=120, deletions=10)  # fmt: skip
+    tuning = pr(2619, "[Perf] Add Kimi-K2.5 tuned configs for MI355X",
+                ("aiter/configs/model_configs/kimik2_fp4_tuned_fmoe.csv",
+                 "aiter/configs/a8w8_tuned_gemm.csv"), additions=900, deletions=40)  # fmt: skip
+    guard = pr(3943, "remove kv cache assert for old arch for upstream compatibility",
+               ("csrc/kernels/cache_kernels.cu",), additions=2, deletions=6)  # fmt: skip
+    generic = pr(2700, "tune a8w8 gemm", ("aiter/configs/a8w8_tuned_gemm.csv",), additions=300)
+    ranked = by_number(rank([capability, tuning, guard, generic], kimi, "unlock"))
+    assert ranked[2461].score > ranked[2619].score
+    assert ranked[3943].score > ranked[2700].score
+    assert any("adds a capability ('support' ... 'nhead=8'" in r for r in ranked[2461].reasons)
+    assert any("removes a guard" in r for r in ranked[3943].reasons)
+    assert any(r.startswith("tuning") and "-1.5" in r for r in ranked[2619].reasons)
+    # for an improvement the same tuning PR is the likelier cause: the terms depend on the kind
+    better = by_number(rank([capability, tuning, guard], kimi, "improvement"))
+    assert better[2619].score > better[2461].score
+    assert not any("capability" in r for r in better[2461].reasons)
+
+
+def test_probe_priority_orders_merge_commits_by_score():
+    pulls = [pr(1, "docs: typo", ("docs/a.md",)), pr(2, "add support for nhead=8 in mla",
+             ("aiter/mla.py",)), pr(3, "tune gemm", ("aiter/configs/x_tuned.csv",))]  # fmt: skip
+    ranked = rank(pulls, DSV4_MI355X, "unlock")
+    order = probe_priority(list(reversed(ranked)))  # the order given does not matter
+    assert [sha for sha, _ in order] == [c.pull.merge_commit for c in ranked]
+    assert order[0] == (pulls[1].merge_commit, ranked[0].score)
+    assert [s for _, s in order] == sorted((s for _, s in order), reverse=True)
+    assert probe_priority([]) == []
+    twice = probe_priority([*ranked, ranked[0]])
+    assert len(twice) == 3
+
+
+# ---- the benchmark's figures against an independent recount -----------------------------------
+
+
+def test_benchmark_metrics_match_an_independent_recount():
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+    import attribution as bench
+
+    pulls = [pr(n, t, f, additions=a) for n, t, f, a in (
+        (1, "docs: readme", ("docs/a.md",), 3),
+        (2, "add support for nhead=8 mla", ("aiter/mla.py",), 50),
+        (3, "tune fmoe configs", ("aiter/configs/x_tuned_fmoe.csv",), 400),
+        (4, "Optimize moe sorting 18% faster", ("csrc/moe_sorting.cu",), 200),
+        (5, "refactor gemm dispatch", ("aiter/gemm.py",), 80),
+    )]  # fmt: skip
+    by_sha = {p.merge_commit: p for p in pulls}
+    cfg = {"model": "dsv4", "precision": "fp4", "hardware": "mi355x", "framework": "atom",
+           "isl": 1024, "osl": 1024, "gpus": 8, "tp": 8}  # fmt: skip
+    cases = [
+        {"id": "a", "half": "held-out", "kind": "unlock", "config": cfg, "culprit": 2},
+        {"id": "b", "half": "held-out", "kind": "improvement", "config": None, "culprit": 4},
+        {"id": "c", "half": "held-out", "kind": "regression", "config": None, "culprit": 1},
+        {"id": "d", "half": "train", "kind": "unlock", "config": None, "culprit": 3},
+    ]
+    for case in cases:
+        case["candidates"] = [p.merge_commit for p in pulls]
+        case["label"] = {"pr": case["culprit"], "sha": pulls[case["culprit"] - 1].merge_commit,
+                         "title": "x"}  # fmt: skip
+    comp = load_components()
+    got = bench.summarise(bench.evaluate(cases, by_sha, comp))["held-out"]["methods"]
+
+    # the recount: rank each held-out case here, find the culprit's place by hand
+    ranks, decisive, newest = [], [], []
+    for case in cases[:3]:
+        config = ConfigKey(**case["config"]) if case["config"] else None
+        ranked = rank(pulls, config, case["kind"], comp)
+        ranks.append(next(i for i, c in enumerate(ranked, 1) if c.pull.number == case["culprit"]))
+        decisive.append(is_decisive(ranked, comp))
+        newest.append(len(pulls) - case["culprit"] + 1)  # candidates are given oldest first
+    assert got["ranking"]["cases"] == 3
+    assert got["ranking"]["top1"] == sum(r == 1 for r in ranks) / 3
+    assert got["ranking"]["top3"] == sum(r <= 3 for r in ranks) / 3
+    assert got["ranking"]["median_rank"] == sorted(ranks)[1]
+    assert got["ranking"]["decisive"] == sum(decisive) / 3
+    right = sum(d and r == 1 for d, r in zip(decisive, ranks, strict=True))
+    assert got["ranking"]["decisive_right"] == right / 3
+    assert got["most recent"]["median_rank"] == sorted(newest)[1] == 4
+    assert got["most recent"]["top1"] == 0 and "decisive" not in got["most recent"]
+    # the held-out figures do not move when a train case changes
+    cases[3]["culprit"] = 5
+    cases[3]["label"]["sha"] = pulls[4].merge_commit
+    again = bench.summarise(bench.evaluate(cases, by_sha, comp))["held-out"]["methods"]
+    assert again == got
+
+
+def test_metrics_by_hand():
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+    from attribution import metrics
+
+    m = metrics([1, 4, 2, 1, 9], [True, True, False, False, True])
+    assert m == {"cases": 5, "top1": 0.4, "top3": 0.6, "median_rank": 2,
+                 "decisive": 0.6, "decisive_right": 0.2}  # fmt: skip
 
 
 # ---- pulls_between against the stand-in ------------------------------------------------------

@@ -92,6 +92,29 @@ class WordGroup(Strict):
         return kinds
 
 
+class Capability(Strict):
+    """A PR that makes something run that did not: an enabling verb and a concrete target (a head
+    count, a dtype, an architecture, a size), or a removed guard. Weights per change kind."""
+
+    verbs: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+    guards: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()  # not a capability when these are there too (tuning)
+    adds: dict[str, float] = Field(default_factory=dict)  # verb and target
+    verb_only: dict[str, float] = Field(default_factory=dict)
+    removes_guard: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("verbs", "targets", "guards", "unless")
+    @classmethod
+    def _compiles(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        return WordGroup._compiles(patterns)
+
+    @field_validator("adds", "verb_only", "removes_guard")
+    @classmethod
+    def _known_kinds(cls, kinds: dict[str, float]) -> dict[str, float]:
+        return WordGroup._known_kinds(kinds)
+
+
 class Model(Strict):
     names: tuple[str, ...] = Field(min_length=1)
     traits: tuple[str, ...] = ()
@@ -110,6 +133,7 @@ class Components(Strict):
     inert: tuple[str, ...] = ()
     components: dict[str, Component]
     words: dict[str, WordGroup] = Field(default_factory=dict)
+    capability: Capability = Capability()
     labels: dict[str, float] = Field(default_factory=dict)
     models: dict[str, Model] = Field(default_factory=dict)
     hardware: dict[str, Hardware] = Field(default_factory=dict)
@@ -334,6 +358,7 @@ def _score(spec: Components, ctx: _Context, kind: str, pull: PullRequest) -> Can
     if ctx.known:
         terms += _names(w, ctx, title, body, live)
     terms += _words(spec, kind, title, body)
+    terms += _capability(spec, kind, title, body)
     for label in pull.labels:
         weight = spec.labels.get(label.strip().lower())
         if weight:
@@ -405,4 +430,50 @@ def _words(spec: Components, kind: str, title: str, body: str) -> list[tuple[flo
     return terms
 
 
-__all__ = ["CHANGE_KINDS", "Components", "ConfigError", "is_decisive", "load_components", "rank"]
+def _first(patterns: Sequence[str], text: str) -> str | None:
+    hit = next((m for p in patterns if (m := re.search(p, text, re.IGNORECASE))), None)
+    return hit.group(0).strip()[:40] if hit else None
+
+
+def _capability(spec: Components, kind: str, title: str, body: str) -> list[tuple[float, str]]:
+    """A capability added (verb + target) or a guard removed, in the title, else the body."""
+    cap = spec.capability
+    for where, text, factor in (("title", title, 1.0), ("body", body, spec.weights.body_factor)):
+        if not text or not factor or _first(cap.unless, text):
+            continue
+        if (guard := _first(cap.guards, text)) and cap.removes_guard.get(kind):
+            weight = cap.removes_guard[kind] * factor
+            return [(weight, f"removes a guard ('{guard}' in the {where})")]
+        verb = _first(cap.verbs, text)
+        target = _first(cap.targets, text) if verb else None
+        if target and cap.adds.get(kind):
+            text_ = f"adds a capability ('{verb}' ... '{target}' in the {where})"
+            return [(cap.adds[kind] * factor, text_)]
+        if verb and cap.verb_only.get(kind):
+            return [(cap.verb_only[kind] * factor, f"enables something ('{verb}' in the {where})")]
+    return []
+
+
+def probe_priority(candidates: Sequence[Candidate]) -> list[tuple[str, float]]:
+    """The order in which a bisection should probe: (merge commit, score), most likely cause
+    first, as `rank` orders them (score, then newest merge, then PR number); candidates without a
+    merge commit and repeated commits are left out. Scores compare within one ranking only."""
+    seen: set[str] = set()
+    out = []
+    for c in sorted(candidates, key=_order):
+        sha = c.pull.merge_commit
+        if sha and sha not in seen:
+            seen.add(sha)
+            out.append((sha, c.score))
+    return out
+
+
+__all__ = [
+    "CHANGE_KINDS",
+    "Components",
+    "ConfigError",
+    "is_decisive",
+    "load_components",
+    "probe_priority",
+    "rank",
+]
