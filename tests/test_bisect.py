@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +18,12 @@ from bot.attribution.bisect import (
     BAD,
     FOUND,
     GOOD,
+    NO_RESULTS,
     OUT_OF_BUDGET,
     UNCLEAR,
+    UNCLEAR_AFTER_BUDGET,
+    UNLIKE_ENDS,
+    decide_performance,
     expected_runs,
     record,
     start,
@@ -35,15 +41,22 @@ CURVE = [(4, 110.0, 100.0), (16, 70.0, 400.0), (64, 35.0, 1100.0), (256, 12.0, 2
 COMMITS = [hashlib.sha1(str(i).encode()).hexdigest() for i in range(33)]
 CULPRIT = 21  # from this commit on, throughput is 10% lower
 POLICY = AnalysisPolicy()
+TEMPLATE = Job(
+    config=CONFIG, entry="kimik2.5-int4-mi355x-vllm", model_id="moonshotai/Kimi-K2.5",
+    image="vllm/vllm-openai-rocm:nightly", runner="mi355x", concurrencies=(4, 16, 64, 256),
+    repeats=3, build=Build("vllm", "x"), reasons=(),
+)  # fmt: skip
 
 
-def measured(commit: str, repeat: int, seed: int) -> Sweep:
-    """What a runner would measure at this commit: the step function times 2% noise."""
-    index = COMMITS.index(commit)
-    level = 0.9 if index >= CULPRIT else 1.0
+def measured(
+    commit: str, repeat: int, seed: int, sd: float = 0.02, step: bool | None = None
+) -> Sweep:
+    """What a runner would measure at this commit: the step function times noise per point."""
+    bad = COMMITS.index(commit) >= CULPRIT if step is None else step
+    level = 0.9 if bad else 1.0
     rng = np.random.default_rng(seed)
     points = tuple(
-        Point(c, y * level * math.exp(rng.normal(0, 0.02)), x, completed=100, failed=0)
+        Point(c, y * level * math.exp(rng.normal(0, sd)), x, completed=100, failed=0)
         for c, x, y in CURVE
     )
     build = Build("vllm", f"vllm-project/vllm@{commit[:12]}", commit)
@@ -69,16 +82,213 @@ def test_pure_bisection_on_hand_made_outcomes():
     b = record(b, GOOD)  # 5 good, 6 bad: found
     assert b.status == FOUND and b.culprit == COMMITS[6]
     assert expected_runs(9, 3) == 9  # ceil(log2(8)) = 3 probes of 3 runs
-    small = start("k", CONFIG.slug, "r", COMMITS[:9], budget=2, repeats=3)
-    assert small.status == OUT_OF_BUDGET  # not even one probe fits
+    # every state change is said in words
+    assert [line.split(":")[0] for line in b.log] == [
+        "started", "probe 4 (" + COMMITS[4][:12] + ")", "probe 4 is like the baseline",
+        "probe 6 (" + COMMITS[6][:12] + ")", "probe 6 is like the candidate",
+        "probe 5 (" + COMMITS[5][:12] + ")", "probe 5 is like the baseline", "found",
+    ]  # fmt: skip
 
 
-def test_unclear_probe_is_measured_again_then_given_up():
-    b = start("k", CONFIG.slug, "r", COMMITS[:5], budget=30, repeats=3)
-    b = record(b, UNCLEAR)
-    assert b.status == "running" and b.probe == 2
-    b = record(b, UNCLEAR, max_tries=0)
-    assert b.status == OUT_OF_BUDGET and b.culprit is None
+def test_priority_probes_the_likeliest_candidate_first_but_only_twice():
+    b = start("k", CONFIG.slug, "r", COMMITS[:33], budget=99, repeats=3, priority=(21, 7))
+    assert b.probe == 21  # the top candidate itself
+    b = record(b, BAD)
+    assert b.probe == 20  # then its parent: two probes confirm it
+    b = record(b, GOOD)
+    assert b.status == FOUND and b.culprit == COMMITS[21]
+    wrong = start("k", CONFIG.slug, "r", COMMITS[:33], budget=99, repeats=3, priority=(21, 7))
+    wrong = record(wrong, GOOD)  # 21 good, 7 is not between: the midpoint next
+    assert wrong.probe == (21 + 32) // 2 and wrong.guided == 1
+
+
+class Posts:
+    """A fake benchmark workflow: records what would have been dispatched."""
+
+    def __init__(self):
+        self.sent: list[dict] = []
+        self.actions = dispatch.GitHubActions(post=self.sent.append, titles=lambda: set())
+
+    def jobs(self, since: int = 0) -> list[dict]:
+        return [j for d in self.sent[since:] for j in json.loads(d["jobs"])]
+
+
+def failed(commit: str, cause: str, repeat: int, run: str) -> Sweep:
+    build = Build("vllm", f"vllm-project/vllm@{commit[:12]}", commit)
+    return Sweep(CONFIG, build, run, (), repeat=repeat, status="failed", cause=cause)
+
+
+def answer(engine, posts: Posts, since: int, respond) -> int:
+    for n, job in enumerate(posts.jobs(since)):
+        for sweep in respond(job, since + n):
+            add(engine, sweep)
+    return len(posts.sent)
+
+
+def drive(engine, posts, key, respond, steps=60, **kw):
+    answered = 0
+    for _ in range(steps):
+        b = driver.load(engine, key)
+        if b.status != "running":
+            break
+        at = store.load_sweeps(engine)
+        driver.step(engine, posts.actions, b, TEMPLATE, lambda c, at=at: driver.at_commit(at, c),
+                    POLICY, settle_seconds=0, **kw)  # fmt: skip
+        answered = answer(engine, posts, answered, respond)
+    return driver.load(engine, key)
+
+
+def noisy(sd: float, culprit: int = CULPRIT):
+    def respond(job, n):
+        index = COMMITS.index(job["commit"])
+        return [
+            measured(job["commit"], r, seed=10_000 + n * 10 + r, sd=sd, step=index >= culprit)
+            for r in range(job["repeats"])
+        ]
+
+    return respond
+
+
+def seed_ends(engine, commits, sd=0.02, runs=3):
+    for r in range(runs):
+        add(engine, measured(commits[0], r, seed=100 + r, sd=sd, step=False))
+        add(engine, measured(commits[-1], r, seed=200 + r, sd=sd, step=True))
+
+
+def test_noisy_probe_gets_more_runs_and_the_ends_are_measured_again(engine):
+    seed_ends(engine, COMMITS, sd=0.08)
+    posts = Posts()
+    key = "noisy"
+    driver.save(engine, start(key, CONFIG.slug, "r", COMMITS, budget=200, repeats=2))
+    b = drive(engine, posts, key, noisy(0.08))
+    assert b.status == FOUND and b.culprit == COMMITS[CULPRIT], b.log
+    assert any("not clear yet" in line for line in b.log)
+    assert b.runs == sum(j["repeats"] for j in posts.jobs())
+    # every job names its commit for the runner to install, and its version
+    assert all(j["version"].endswith(j["commit"][:12]) for j in posts.jobs())
+
+
+def test_a_probe_between_the_levels_asks_for_runs_at_the_ends_too():
+    by_index = {
+        0: [measured(COMMITS[0], r, seed=r, step=False) for r in range(3)],
+        32: [measured(COMMITS[32], r, seed=50 + r, step=True) for r in range(3)],
+    }
+    # a probe right between the two levels, measured 8 times already
+    by_index[16] = [
+        replace(measured(COMMITS[16], r, seed=90 + r, step=False), points=tuple(
+            replace(p, tput_per_gpu=p.tput_per_gpu * 0.95) for p in
+            measured(COMMITS[16], r, seed=90 + r, step=False).points))
+        for r in range(8)
+    ]  # fmt: skip
+    b = start("e", CONFIG.slug, "r", COMMITS, budget=99, repeats=3)
+    d = decide_performance(b, by_index, POLICY, batch=2)
+    assert d.outcome == UNCLEAR
+    assert set(d.asks) & {0, 32}, d  # an end is where a run now helps most
+    assert "more at the" in d.why and "end" in d.why
+
+
+def test_unlock_is_decided_by_one_confirming_rerun(engine):
+    for r in range(3):
+        add(engine, failed(COMMITS[0], "out-of-memory", r, f"base-{r}"))
+        add(engine, measured(COMMITS[-1], r, seed=200 + r, sd=0.02, step=True))
+
+    def respond(job, n):
+        if COMMITS.index(job["commit"]) >= CULPRIT:
+            return [measured(job["commit"], 0, seed=n, sd=0.02, step=True)]
+        return [failed(job["commit"], "out-of-memory", 0, f"fail-{n}")]  # one record: stops
+
+    posts = Posts()
+    driver.save(engine, start("u", CONFIG.slug, "r", COMMITS, budget=40, repeats=3))
+    b = drive(engine, posts, "u", respond)
+    assert b.status == FOUND and b.culprit == COMMITS[CULPRIT], b.log
+    failing = [j for j in posts.jobs() if COMMITS.index(j["commit"]) < CULPRIT]
+    by_commit = {j["commit"] for j in failing}
+    assert len(failing) == 2 * len(by_commit)  # each failure confirmed by exactly one rerun
+    assert any("one confirming rerun" in line for line in b.log)
+    assert b.runs <= 2 * math.ceil(math.log2(len(COMMITS) - 1))
+
+
+def test_a_probe_failing_unlike_both_ends_is_reported(engine):
+    for r in range(3):
+        add(engine, failed(COMMITS[0], "out-of-memory", r, f"base-{r}"))
+        add(engine, measured(COMMITS[-1], r, seed=200 + r, sd=0.02, step=True))
+    posts = Posts()
+    driver.save(engine, start("x", CONFIG.slug, "r", COMMITS, budget=40, repeats=3))
+    b = drive(engine, posts, "x", lambda job, n: [failed(job["commit"], "launch-failure", 0,
+                                                        f"x-{n}")])  # fmt: skip
+    assert b.status == UNLIKE_ENDS and "launch-failure" in b.log[-1], b.log
+    assert len(posts.sent) == 2  # the failure and its confirming rerun
+
+
+def test_flaky_failure_is_retried(engine):
+    seed_ends(engine, COMMITS)
+    calls = []
+
+    def respond(job, n):
+        calls.append(n)
+        if len(calls) == 1:  # the first probe's first run crashes once
+            return [failed(job["commit"], "server-crash", 0, f"flaky-{n}")]
+        return noisy(0.02)(job, n)
+
+    posts = Posts()
+    driver.save(engine, start("f", CONFIG.slug, "r", COMMITS, budget=60, repeats=3))
+    b = drive(engine, posts, "f", respond)
+    assert b.status == FOUND and b.culprit == COMMITS[CULPRIT], b.log
+    assert any("failed once (server-crash)" in line for line in b.log)
+
+
+def test_results_that_never_arrive_are_sent_again_once_then_given_up(engine):
+    seed_ends(engine, COMMITS)
+    posts = Posts()
+    t0 = datetime(2026, 12, 1, tzinfo=UTC)
+    b = start("t", CONFIG.slug, "r", COMMITS, budget=60, repeats=3, timeout_hours=6)
+
+    def go(b, hours):
+        at = store.load_sweeps(engine)
+        return driver.step(engine, posts.actions, b, TEMPLATE, lambda c: driver.at_commit(at, c),
+                           POLICY, settle_seconds=0, now=t0 + timedelta(hours=hours))  # fmt: skip
+
+    b = go(b, 0)
+    assert len(posts.sent) == 1 and b.runs == 3
+    b = go(b, 5)  # still waiting, nothing sent
+    assert len(posts.sent) == 1 and b.status == "running"
+    b = go(b, 7)
+    assert len(posts.sent) == 2 and b.runs == 3  # sent again, not charged twice
+    assert "sent again" in b.log[-1]
+    b = go(b, 14)
+    assert b.status == NO_RESULTS and len(posts.sent) == 2
+
+
+def test_interrupted_bisection_resumes_without_sending_twice(engine):
+    seed_ends(engine, COMMITS)
+    posts = Posts()
+    driver.save(engine, start("r", CONFIG.slug, "r", COMMITS, budget=60, repeats=3))
+    b = driver.load(engine, "r")
+    at = store.load_sweeps(engine)
+    sent = driver.step(engine, posts.actions, b, TEMPLATE, lambda c: driver.at_commit(at, c),
+                       POLICY, settle_seconds=0)  # fmt: skip
+    # a crash right after the POST: the step runs again from the state it started with
+    driver.step(engine, posts.actions, b, TEMPLATE, lambda c: driver.at_commit(at, c),
+                POLICY, settle_seconds=0)  # fmt: skip
+    assert len(posts.sent) == 1
+    stored = driver.load(engine, "r")  # the stored state has the pending runs, one key
+    assert [p.key for p in stored.pending] == [p.key for p in sent.pending]
+    assert stored.runs == sent.runs == 3
+    b = drive(engine, posts, "r", noisy(0.02))
+    assert b.status == FOUND and b.culprit == COMMITS[CULPRIT]
+
+
+def test_unclear_after_the_budget_differs_from_out_of_budget(engine):
+    seed_ends(engine, COMMITS, sd=0.15)
+    poor = start("p", CONFIG.slug, "r", COMMITS, budget=2, repeats=3)
+    driver.save(engine, poor)
+    b = drive(engine, Posts(), "p", noisy(0.15))
+    assert b.status == OUT_OF_BUDGET and b.runs == 0  # not even a probe's first runs fit
+    posts = Posts()
+    driver.save(engine, start("c", CONFIG.slug, "r", COMMITS, budget=14, repeats=3))
+    b = drive(engine, posts, "c", noisy(0.15))
+    assert b.status == UNCLEAR_AFTER_BUDGET, b.log  # spent, and the probe still unclear
+    assert "P(like the candidate)" in b.log[-1] and "culprit is in" in b.log[-1]
 
 
 def test_bisection_finds_the_culprit_through_the_standin(github_standin, engine, monkeypatch):
@@ -119,8 +329,7 @@ def test_bisection_finds_the_culprit_through_the_standin(github_standin, engine,
     assert b.status == FOUND, b
     assert b.culprit == COMMITS[CULPRIT]
     probes = len(s.dispatches(BENCH))
-    assert probes <= math.ceil(math.log2(len(COMMITS) - 1)) + 2
-    assert b.runs == probes * 3
+    assert b.runs <= 3 * math.ceil(math.log2(len(COMMITS) - 1)) + 6
     print(f"bisection: {len(COMMITS)} commits, {probes} probes, {b.runs} runs")
     # a rerun of a step on a finished bisection dispatches nothing
     driver.step(engine, actions, b, template, sweeps_at(engine), POLICY, settle_seconds=0)

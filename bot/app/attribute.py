@@ -8,17 +8,18 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from bot import dispatch, store
+from bot.analysis.noise import noise_model
 from bot.analysis.verdict import Verdict
 from bot.attribution import driver
 from bot.attribution.attribute import attribute, commits_of
-from bot.attribution.bisect import Bisection, expected_runs, start
+from bot.attribution.bisect import Bisection, expected_runs, first_repeats, run_values, start
 from bot.config import ConfigError, load_policy
 from bot.config.matrix import load_matrix
 from bot.config.upstreams import load_upstreams
 from bot.errors import ParetobotError
 from bot.github import api as gh_api
 from bot.github.compare import pulls_between
-from bot.model import Attribution, Job
+from bot.model import Attribution, Build, ConfigKey, Job
 
 REPEATS = 3  # runs per bisection probe
 
@@ -30,11 +31,14 @@ class AttributionError(ParetobotError):
 @dataclass(frozen=True)
 class Options:
     """How to attribute: the upstream (default: the one feeding the framework), whether to move
-    a bisection one step, its budget in benchmark runs, and the dispatcher's settle time."""
+    a bisection one step, its budget in benchmark runs (and GPU-hours, with the expected hours
+    of one run), and the dispatcher's settle time."""
 
     repo: str | None = None
     bisect: bool = False
     budget: int | None = None
+    gpu_hours: float | None = None
+    hours_per_run: float = 0.5
     settle_seconds: float = 5.0
 
 
@@ -47,13 +51,34 @@ def repo_for(framework: str, given: str | None = None) -> str:
     raise ConfigError(f"no upstream in configs/upstreams.yaml feeds '{framework}'; pass --repo")
 
 
-def _template(verdict: Verdict) -> Job:
-    """How to benchmark this configuration: its benchmark-matrix job."""
+def _from_run(config: ConfigKey, spec: dict, build: Build) -> Job:
+    return Job(
+        config=config, entry=str(spec.get("entry", "")), model_id=str(spec["model"]),
+        image=str(spec.get("image", "")), runner=str(spec.get("runner", "")),
+        concurrencies=tuple(int(c) for c in spec["concurrencies"]), repeats=REPEATS,
+        build=build, reasons=("bisection",),
+    )  # fmt: skip
+
+
+def _template(engine: Engine, verdict: Verdict) -> Job:
+    """How to benchmark this configuration: the job a stored run of it ran (paretobot-run.json),
+    the candidate's first, else its benchmark-matrix job."""
     slug = verdict.config.slug
+    runs = [r for r in store.load_runs(engine) if r.job_spec]
+    for build in (verdict.candidate, verdict.baseline):
+        for run in reversed(runs):
+            spec = run.job_spec
+            if (slug, build) in run.measured and spec and spec.get("model"):
+                return _from_run(verdict.config, spec, verdict.candidate)
+    for run in reversed(runs):
+        spec = run.job_spec
+        if any(s == slug for s, _ in run.measured) and spec and spec.get("model"):
+            return _from_run(verdict.config, spec, verdict.candidate)
     job = next((j for j in load_matrix() if j.config.slug == slug), None)
     if job is None:
         raise AttributionError(
-            f"{slug} is not in the benchmark matrix: cannot dispatch probes for it"
+            f"{slug} has no stored run with its job and is not in the benchmark matrix: "
+            "cannot dispatch probes for it"
         )
     return Job(
         config=job.config, entry=job.entry, model_id=job.model_id, image=job.image,
@@ -72,26 +97,43 @@ def _actions() -> dispatch.GitHubActions:
 
 
 def _bisection(
-    engine: Engine, verdict: Verdict, repo: str, commits: list[str], options: Options
+    engine: Engine,
+    verdict: Verdict,
+    repo: str,
+    commits: list[str],
+    options: Options,
+    priority: tuple[int, ...] = (),
 ) -> Bisection | None:
     """The stored bisection of this change; with `options.bisect`, started if new and moved one
-    step."""
+    step. The configuration's noise history sets the first runs per probe."""
     key = f"{repo}|{verdict.config.slug}|{commits[0]}..{commits[-1]}"
     b = driver.load(engine, key)
     if not options.bisect:
         return b
+    policy = load_policy()
+    sweeps = [s for s in store.load_sweeps(engine) if s.config == verdict.config]
+    noise = noise_model(sweeps, policy, exclude=(verdict.baseline, verdict.candidate))
+    template = _template(engine, verdict)
     if b is None:
-        budget = options.budget or expected_runs(len(commits), REPEATS) + 2 * REPEATS
-        b = start(key, verdict.config.slug, repo, commits, budget, REPEATS)
+        ends = {0: driver.at_commit(sweeps, commits[0]), 1: driver.at_commit(sweeps, commits[-1])}
+        values = run_values({i: v for i, v in ends.items() if v}, policy)
+        change = (
+            sum(values[1]) / len(values[1]) - sum(values[0]) / len(values[0])
+            if values.get(0) and values.get(1)
+            else 0.0
+        )
+        repeats = first_repeats(noise.summary_sd, change, 0.999)
+        log2 = expected_runs(len(commits), 1)
+        budget = options.budget or 3 * log2 + 6 + 2 * repeats
+        b = start(
+            key, verdict.config.slug, repo, commits, budget, repeats, priority=priority,
+            gpu_hours_budget=options.gpu_hours,
+            gpu_hours_per_run=verdict.config.gpus * options.hours_per_run,
+        )  # fmt: skip
         driver.save(engine, b)
-    sweeps = store.load_sweeps(engine, config_pattern=verdict.config.slug)
-
-    def sweeps_at(commit: str) -> list:
-        return [s for s in sweeps if s.build.commit == commit]
-
     return driver.step(
-        engine, _actions(), b, _template(verdict), sweeps_at, load_policy(),
-        settle_seconds=options.settle_seconds,
+        engine, _actions(), b, template, lambda c: driver.at_commit(sweeps, c), policy,
+        settle_seconds=options.settle_seconds, noise=noise,
     )  # fmt: skip
 
 
@@ -110,6 +152,13 @@ def attribution_for(
     attribution = attribute(verdict, pulls)
     bisection = None
     if attribution.decided_by == "undecided":
-        bisection = _bisection(engine, verdict, repo, commits_of(base, pulls, head), options)
+        commits = commits_of(base, pulls, head)
+        # the ranking's likeliest candidates are probed first (at most two probes' worth)
+        where = {c: i for i, c in enumerate(commits)}
+        priority = tuple(
+            where[c.pull.merge_commit] for c in attribution.candidates
+            if c.pull.merge_commit in where
+        )[:3]  # fmt: skip
+        bisection = _bisection(engine, verdict, repo, commits, options, priority)
         attribution = attribute(verdict, pulls, bisection)
     return attribution, bisection

@@ -1,8 +1,11 @@
-"""Drives one bisection a step at a time: read the probe's results, decide, dispatch the next probe.
+"""Drives one bisection a step at a time: read the results that came back, decide, dispatch runs.
 
-Every step starts from the state in the store and ends by saving it, so a crash between steps
-loses nothing; probe dispatches go through the exactly-once dispatcher with keys derived from the
-bisection, the probe and the attempt, so a rerun never starts a probe twice.
+Every step starts from the state in the store and ends by saving it, so an interrupted bisection
+resumes where it was. Runs are dispatched through the exactly-once dispatcher with a key numbered
+by the bisection (the state says how many it sent), and the state with the new pending runs is
+computed before the POST: a step rerun after a crash sends the same keys, which the dispatcher
+recognises. A dispatch whose results do not come back within `timeout_hours` is sent again once,
+then the bisection gives up and says so.
 """
 
 from __future__ import annotations
@@ -10,23 +13,49 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, replace
-from datetime import UTC, datetime
+from dataclasses import asdict, fields, replace
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
 from bot import dispatch, store
-from bot.attribution.bisect import RUNNING, Bisection, classify, dispatched, record
+from bot.analysis.noise import NoiseModel
+from bot.attribution.bisect import (
+    BAD,
+    FAILURE,
+    GOOD,
+    NO_RESULTS,
+    OUT_OF_BUDGET,
+    RUNNING,
+    UNCLEAR_AFTER_BUDGET,
+    UNLIKE_ENDS,
+    Bisection,
+    Pending,
+    decide_any_failure,
+    decide_failure,
+    decide_performance,
+    finish,
+    mode_of,
+    record,
+    say,
+)
 from bot.config import AnalysisPolicy
-from bot.model import Build, Job, Sweep, UpstreamEvent
+from bot.model import SWEEP_OK, Build, Job, Sweep, UpstreamEvent
 
-SweepsAt = Callable[[str], Sequence[Sweep]]  # commit -> the stored sweeps of that build
+SweepsAt = Callable[[str], Sequence[Sweep]]  # commit -> the stored sweeps at that commit
 
 
-def _one_build(sweeps: Sequence[Sweep]) -> list[Sweep]:
-    """The runs of one build at a commit: several builds (nightlies, probes) can share a commit,
-    and a comparison is of one build per side; the most recently stored one stands for it."""
-    return [s for s in sweeps if s.build == sweeps[-1].build] if sweeps else []
+def at_commit(sweeps: Sequence[Sweep], commit: str) -> list[Sweep]:
+    """The runs of any build at this commit; a stored commit may be a prefix of the asked one
+    (results are keyed by the commit requested) or the other way round (7+ characters)."""
+    c = commit.lower()
+    return [
+        s
+        for s in sweeps
+        if s.build.commit
+        and min(len(s.build.commit), len(c)) >= 7
+        and (s.build.commit.lower().startswith(c) or c.startswith(s.build.commit.lower()))
+    ]
 
 
 def save(engine: Engine, b: Bisection) -> None:
@@ -38,17 +67,22 @@ def load(engine: Engine, key: str) -> Bisection | None:
     if state is None:
         return None
     raw = json.loads(state)
-    return Bisection(**raw | {"commits": tuple(raw["commits"])})
+    known = {f.name for f in fields(Bisection)}
+    raw = {k: v for k, v in raw.items() if k in known}  # older states: unknown keys dropped
+    raw["commits"] = tuple(raw["commits"])
+    raw["priority"] = tuple(raw.get("priority", ()))
+    raw["log"] = tuple(raw.get("log", ()))
+    raw["pending"] = tuple(Pending(**p) for p in raw.get("pending", ()))
+    return Bisection(**raw)
 
 
-def probe_event(b: Bisection) -> UpstreamEvent:
-    """The dispatcher keys on an event: a probe attempt is one."""
-    assert b.probe is not None
-    commit = b.commits[b.probe]
+def probe_event(b: Bisection, index: int, number: int) -> UpstreamEvent:
+    """The dispatcher keys on an event: each dispatch of a bisection is one."""
+    commit = b.commits[index]
     return UpstreamEvent(
         upstream=b.repo,
         kind="bisect",
-        name=f"{hashlib.sha256(b.key.encode()).hexdigest()[:12]}-{b.probe}-{b.tries}",
+        name=f"{hashlib.sha256(b.key.encode()).hexdigest()[:12]}-{number}",
         title=f"bisect {b.config_slug} at {commit[:12]}",
         url="",
         at=datetime.now(UTC),
@@ -56,11 +90,91 @@ def probe_event(b: Bisection) -> UpstreamEvent:
     )
 
 
-def probe_job(template: Job, b: Bisection) -> Job:
-    assert b.probe is not None
-    commit = b.commits[b.probe]
+def probe_job(template: Job, b: Bisection, index: int, runs: int) -> Job:
+    """The template job at this commit: the runner installs `commit`; results carry `version`."""
+    commit = b.commits[index]
     build = Build(template.build.framework, f"{b.repo}@{commit[:12]}", commit)
-    return replace(template, build=build, repeats=b.repeats, reasons=("bisection",))
+    return replace(
+        template, build=build, repeats=runs, reasons=("bisection",), baseline=None,
+        interleave=False,
+    )  # fmt: skip
+
+
+def _records(sweeps: Sequence[Sweep]) -> int:
+    return len({(s.run_id, s.repeat) for s in sweeps})
+
+
+def _arrived(p: Pending, sweeps: Sequence[Sweep]) -> bool:
+    new = _records(sweeps) - p.before
+    # a failing run ends its job: the runner skips the other repeats and writes one failure
+    return new >= p.runs or (new >= 1 and any(s.status != SWEEP_OK for s in sweeps))
+
+
+def _send(
+    engine: Engine,
+    github: dispatch.GitHubActions,
+    b: Bisection,
+    template: Job,
+    sweeps_at: SweepsAt,
+    asks: dict[int, int],
+    now: datetime,
+    settle_seconds: float,
+    attempt: int = 0,
+) -> Bisection:
+    """Charge the budget, record the runs as pending, save, then dispatch (exactly once)."""
+    plans = []
+    for index, runs in sorted(asks.items()):
+        event = probe_event(b, index, b.sent + len(plans))
+        key = dispatch.dispatch_key(event, 0)
+        before = _records(sweeps_at(b.commits[index]))
+        plans.append((event, key, index, runs, before))
+    pending = tuple(Pending(i, r, n, now.isoformat(), k, attempt) for _, k, i, r, n in plans)
+    b = replace(
+        b, runs=b.runs + sum(asks.values()), sent=b.sent + len(plans),
+        pending=b.pending + pending, probe_spent=b.probe_spent + asks.get(b.probe or -1, 0),
+    )  # fmt: skip
+    save(engine, b)
+    for event, key, index, runs, _ in plans:
+        job = probe_job(template, b, index, runs)
+        dispatch.send(
+            engine, github, dispatch.Dispatch(key, event, (job,)), settle_seconds=settle_seconds
+        )
+    return b
+
+
+def _waiting(
+    engine: Engine,
+    github: dispatch.GitHubActions,
+    b: Bisection,
+    template: Job,
+    sweeps_at: SweepsAt,
+    now: datetime,
+    settle_seconds: float,
+) -> Bisection | None:
+    """The bisection while runs are still out (re-dispatched or given up on a timeout), or None
+    when every pending dispatch's results are in."""
+    late = [p for p in b.pending if not _arrived(p, sweeps_at(b.commits[p.index]))]
+    if not late:
+        return None
+    limit = timedelta(hours=b.timeout_hours)
+    overdue = [p for p in late if now - datetime.fromisoformat(p.sent_at) > limit]
+    if not overdue:
+        return b
+    if any(p.attempt >= 1 for p in overdue):
+        where = ", ".join(str(p.index) for p in overdue)
+        b = finish(b, NO_RESULTS, f"no results at index {where} within {b.timeout_hours:g} h, "
+                   "even after sending it again")  # fmt: skip
+        save(engine, b)
+        return b
+    b = replace(b, pending=tuple(p for p in b.pending if p not in overdue))
+    for p in overdue:
+        b = say(b, f"no results at index {p.index} within {b.timeout_hours:g} h: sent again")
+        # the runs sent first are not charged twice
+        b = replace(b, runs=b.runs - p.runs)
+        b = _send(engine, github, b, template, sweeps_at, {p.index: p.runs}, now,
+                  settle_seconds, attempt=1)  # fmt: skip
+    save(engine, b)
+    return b
 
 
 def step(
@@ -72,24 +186,50 @@ def step(
     policy: AnalysisPolicy,
     *,
     settle_seconds: float = 5.0,
+    noise: NoiseModel | None = None,
+    now: datetime | None = None,
 ) -> Bisection:
-    """One step: classify a probe whose results are in, then send the next probe if any."""
+    """One step: if the runs sent are back, decide (a side, or where more runs go), then send."""
     if b.status != RUNNING:
         return b
-    if b.probe is not None and b.tries > 0:
-        results = _one_build(sweeps_at(b.commits[b.probe]))
-        if len(results) < b.tries * b.repeats:
-            return b  # the probe's runs are not all in yet
-        good = _one_build(sweeps_at(b.commits[b.good]))
-        bad = _one_build(sweeps_at(b.commits[b.bad]))
-        outcome = classify(results, good, bad, policy)
-        b = record(b, outcome)
-        save(engine, b)
-    if b.status == RUNNING and b.probe is not None:
-        d = dispatch.Dispatch(
-            dispatch.dispatch_key(probe_event(b), 0), probe_event(b), (probe_job(template, b),)
-        )
-        dispatch.send(engine, github, d, settle_seconds=settle_seconds)
-        b = dispatched(b)
-        save(engine, b)
+    now = now or datetime.now(UTC)
+    if b.pending:
+        waiting = _waiting(engine, github, b, template, sweeps_at, now, settle_seconds)
+        if waiting is not None:
+            return waiting
+        b = replace(b, pending=())
+    prior = (noise.summary_sd, noise.df) if noise and noise.summary_sd is not None else None
+    asks: dict[int, int] = {}
+    while b.status == RUNNING and b.probe is not None and not asks:
+        indices = {i for i in range(len(b.commits)) if i <= b.good or i >= b.bad} | {b.probe}
+        by_index = {i: list(sweeps_at(b.commits[i])) for i in indices}
+        by_index = {i: ss for i, ss in by_index.items() if ss}
+        if mode_of(by_index, b, policy) == FAILURE:
+            decision = decide_failure(b, by_index, policy)
+        else:
+            decision = decide_any_failure(b, by_index, policy) or decide_performance(
+                b, by_index, policy, prior, batch=max(2, (b.repeats + 1) // 2)
+            )
+        if decision.outcome in (GOOD, BAD):
+            b = record(b, decision.outcome, " " + decision.why)
+            continue
+        if decision.outcome == UNLIKE_ENDS:
+            b = finish(b, UNLIKE_ENDS, decision.why)
+            break
+        probe_runs = len(by_index.get(b.probe, []))
+        if probe_runs >= b.max_probe_runs:
+            b = finish(b, UNCLEAR_AFTER_BUDGET, f"probe {b.probe} still unclear after "
+                       f"{probe_runs} runs (the most a probe gets); {decision.why}")  # fmt: skip
+            break
+        if not b.affords(sum(decision.asks.values())):
+            status = OUT_OF_BUDGET if b.probe_spent == 0 else UNCLEAR_AFTER_BUDGET
+            spent = f"{b.runs} of {b.budget} runs spent ({b.gpu_hours:g} GPU-hours)"
+            b = finish(b, status, f"{spent}; the next {sum(decision.asks.values())} do not fit; "
+                       f"the culprit is in {b.good + 1}..{b.bad}; {decision.why}")  # fmt: skip
+            break
+        b = say(b, decision.why)
+        asks = decision.asks
+    if asks:
+        return _send(engine, github, b, template, sweeps_at, asks, now, settle_seconds)
+    save(engine, b)
     return b
