@@ -192,6 +192,7 @@ FAILURE_CAUSES = (
     "crash",
     CLIENT_ERRORS,
     "timeout",
+    "build-unverified",  # the job's commit could not be installed, or the installed build is not it
 )
 
 

@@ -57,6 +57,12 @@ def _print_plan(plans: list[dict[str, Any]]) -> None:
         out.print(f"job {p['job']}: {p['name']} ({p['recipe']}, {p['launcher']})", markup=False)
         for name, value in sorted(p["env"].items()):
             out.print(f"  env    {name}={shlex.quote(value)}", markup=False)
+        for argv in p.get("install") or []:
+            out.print(f"  install {shlex.join(argv)}", markup=False)
+        for argv in p.get("install_skipped") or []:
+            out.print(f"  install (not run by this launcher) {shlex.join(argv)}", markup=False)
+        if p.get("verify"):
+            out.print(f"  verify {shlex.join(p['verify'])}", markup=False)
         out.print(f"  server {shlex.join(p['server'])}", markup=False)
         out.print(f"  client {shlex.join(p['client_first_point'])}", markup=False)
         out.print(f"  {p['client_runs']} client runs, results in {p['output']}", markup=False)

@@ -12,7 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from bot.runner import system
-from bot.runner.commands import JobSetup, client_command, plan_job, server_command, version_command
+from bot.runner.commands import (
+    JobSetup,
+    client_command,
+    install_commands,
+    plan_job,
+    server_command,
+    skipped_installs,
+    verify_command,
+    version_command,
+)
 from bot.runner.execute import BotError, Session, run_job
 from bot.runner.job import JobError, JobSpec, interleave, load_jobs, parse_jobs
 from bot.runner.launch import LaunchError
@@ -56,6 +65,7 @@ def describe_plan(plan: JobSetup, out: Path) -> dict[str, Any]:
     folder = out.resolve() / plan.name
     first = plan.job.concurrencies[0]
     server, _ = server_command(plan, DRY_RUN_PORT)
+    verify = verify_command(plan)
     client, _ = client_command(
         plan,
         DRY_RUN_PORT,
@@ -72,6 +82,9 @@ def describe_plan(plan: JobSetup, out: Path) -> dict[str, Any]:
         "env": plan.env,
         "server": server,
         "version": version_command(plan)[0],
+        "install": [argv for argv, _ in install_commands(plan)],
+        "install_skipped": skipped_installs(plan),
+        "verify": verify[0] if verify else None,
         "client_first_point": client,
         "client_runs": plan.points + (1 if plan.job.warmup else 0),
         "output": str(folder),

@@ -82,3 +82,32 @@ def client_command(
 def version_command(plan: JobSetup) -> tuple[list[str], dict[str, str]]:
     argv = recipe.render(plan.recipe.version_command, _values(plan, 0))
     return launch.once_command(plan.launcher, argv, plan.env)
+
+
+def install_commands(plan: JobSetup) -> list[tuple[list[str], dict[str, str]]]:
+    """(argv, environment) of each install step, in the launcher's environment. Only the local
+    launcher installs (into the venv / PATH that serves): a container started for one command is
+    thrown away with what was installed in it, so docker and srun run the job's image as the
+    build and only verify it (bot/defaults/recipes/README.md says how an install would go there)."""
+    if plan.launcher.kind != "local":
+        return []
+    values = _values(plan, 0)
+    env = {**plan.env, **recipe.build_environment(plan.recipe, values)}
+    argvs = recipe.install_argvs(plan.job, plan.recipe, values)
+    return [launch.once_command(plan.launcher, argv, env) for argv in argvs]
+
+
+def skipped_installs(plan: JobSetup) -> list[list[str]]:
+    """Install commands the recipe has for this job that this launcher does not run."""
+    if plan.launcher.kind == "local":
+        return []
+    return recipe.install_argvs(plan.job, plan.recipe, _values(plan, 0))
+
+
+def verify_command(plan: JobSetup) -> tuple[list[str], dict[str, str]] | None:
+    values = _values(plan, 0)
+    argv = recipe.verify_argv(plan.job, plan.recipe, values)
+    if not argv:
+        return None
+    env = {**plan.env, **recipe.build_environment(plan.recipe, values)}
+    return launch.once_command(plan.launcher, argv, env)

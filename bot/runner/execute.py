@@ -82,8 +82,15 @@ class _Run:
             ),
         )
 
-    def fail(self, repeat: int, cause: str, message: str, concurrency: int | None) -> None:
-        lines = fl.read_log(self.logs / "server.log")
+    def fail(
+        self,
+        repeat: int,
+        cause: str,
+        message: str,
+        concurrency: int | None,
+        log: str = "server.log",
+    ) -> None:
+        lines = fl.read_log(self.logs / log)
         record = fl.failure_record(cause, message, concurrency, lines)
         output.write_json(self.folder / f"r{repeat}" / output.FAILURE, record)
         rep = self.repeat_record(repeat)
@@ -120,10 +127,12 @@ def _new_record(plan: JobSetup, session: Session) -> dict[str, Any]:
     }
 
 
-def _first_failure(run: _Run, cause: str, message: str, concurrency: int | None) -> None:
+def _first_failure(
+    run: _Run, cause: str, message: str, concurrency: int | None, log: str = "server.log"
+) -> None:
     """A failure before any point: r0 holds it (with its metadata); no other repeat runs."""
     run.meta(0, run.record["started_at"])
-    run.fail(0, cause, message, concurrency)
+    run.fail(0, cause, message, concurrency, log)
     for rep in run.record["repeats"][1:]:
         rep["status"] = "skipped"
     run.session.progress.drop(run.plan.points)
@@ -270,8 +279,44 @@ def _set_aside_partial(run: _Run) -> None:
             )
 
 
+BUILD_UNVERIFIED = "build-unverified"
+
+
+def _install(run: _Run) -> str | None:
+    """The recipe's build steps for the job's commit; the installed commit once verified. A build
+    that cannot be installed or is not the job's commit is recorded as the configuration's
+    failure (build-unverified, nothing measured): results are never filed under a commit that
+    did not run."""
+    plan, progress = run.plan, run.session.progress
+    if plan.job.commit and (plan.recipe.build.commit or plan.recipe.build.verify):
+        progress.say(f"{plan.name}: installing and verifying {plan.job.commit[:12]}")
+    checked = build.install_and_verify(plan, run.logs, run.work)
+    failed = checked.pop("failed")
+    run.record["build"] = checked
+    run.record["commands"]["install"] = checked["install"]
+    run.record["commands"]["verify"] = checked["verify"]
+    run.save()
+    if failed:
+        run.record["framework"] = build.resolve(plan, run.session.versions, None)
+        run.record["image"]["digest"] = run.record["framework"]["image_digest"]
+        log = "verify.log" if checked["status"] in ("mismatch", "unverified") else "install.log"
+        _first_failure(run, BUILD_UNVERIFIED, checked["message"], None, log)
+        raise _BuildFailed
+    if checked["status"] == "verified":
+        progress.say(f"{plan.name}: installed build is {checked['installed_commit'][:12]}")
+    return checked["installed_commit"] if checked["status"] == "verified" else None
+
+
+class _BuildFailed(Exception):
+    """The job's build is not in place: recorded; nothing else of the job runs."""
+
+
 def _execute(run: _Run) -> None:
     plan, job, progress = run.plan, run.plan.job, run.session.progress
+    try:
+        installed = _install(run)
+    except _BuildFailed:
+        return
     argv, env = server_command(plan, run.port)
     run.record["commands"]["server"] = argv
     run.record["server"]["port"] = run.port
@@ -298,7 +343,7 @@ def _execute(run: _Run) -> None:
             "seconds": round(wait.seconds, 1),
         }
         progress.server_started(wait.seconds if wait.outcome == "healthy" else None)
-        run.record["framework"] = build.resolve(plan, run.session.versions, query)
+        run.record["framework"] = build.resolve(plan, run.session.versions, query, installed)
         run.record["image"]["digest"] = run.record["framework"]["image_digest"]
     finally:
         if query is not None:

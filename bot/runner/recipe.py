@@ -73,6 +73,29 @@ class Docker(_Strict):
     args: list[str] = Field(default_factory=list)
 
 
+class BuildSteps(_Strict):
+    """How a job's build is put in place before the server starts, and checked afterwards.
+
+    `commit`: install commands (argv templates, run in order) when the job names a commit: a
+    per-commit wheel, `pip install git+URL@{commit}`. `verify`: prints the installed commit (a
+    hex commit, or a version carrying one, `...+g1234abcd`) on its last line; the runner compares
+    it with the job's commit by prefix. `env`: added for these commands only. `gpu_arch`: SKU ->
+    GPU architecture, the `{gpu_arch}` placeholder (kernels compiled for the runner's GPU)."""
+
+    commit: list[list[str]] = Field(default_factory=list)
+    verify: list[str] = Field(default_factory=list)
+    env: dict[str, str] = Field(default_factory=dict)
+    gpu_arch: dict[str, str] = Field(default_factory=dict)
+    timeout_s: float = Field(3600.0, gt=0, description="each install command, and the verify")
+
+    @field_validator("commit")
+    @classmethod
+    def _commands(cls, value: list[list[str]]) -> list[list[str]]:
+        if any(not argv for argv in value):
+            raise ValueError("an install command is a non-empty argv list")
+        return value
+
+
 class Recipe(_Strict):
     framework: str = Field(min_length=1)
     description: str = ""
@@ -84,6 +107,7 @@ class Recipe(_Strict):
     client: Client
     version_command: list[str] = Field(min_length=1)
     docker: Docker = Field(default_factory=Docker)
+    build: BuildSteps = Field(default_factory=BuildSteps)
     name: str = ""
     path: str = ""
 
@@ -182,6 +206,7 @@ def variables(job: JobSpec, recipe: Recipe, **run: Any) -> dict[str, str]:
         "version": job.version,
         "commit": job.commit,
         "image": job.image,
+        "gpu_arch": recipe.build.gpu_arch.get(sku(job.hardware), ""),
     }
     values.update(run)
     return {k: str(v) for k, v in values.items()}
@@ -231,3 +256,21 @@ def result_name(recipe: Recipe, concurrency: int) -> str:
 def environment(job: JobSpec, recipe: Recipe) -> dict[str, str]:
     """What the recipe and then the job add to the environment (the job wins)."""
     return {**recipe.env, **job.env}
+
+
+def install_argvs(job: JobSpec, recipe: Recipe, values: dict[str, str]) -> list[list[str]]:
+    """The recipe's install commands for the job's build: only when the job names a commit."""
+    if not job.commit:
+        return []
+    return [render(argv, values) for argv in recipe.build.commit]
+
+
+def verify_argv(job: JobSpec, recipe: Recipe, values: dict[str, str]) -> list[str]:
+    """The command that prints the installed commit ([] when there is nothing to verify)."""
+    if not job.commit or not recipe.build.verify:
+        return []
+    return render(recipe.build.verify, values)
+
+
+def build_environment(recipe: Recipe, values: dict[str, str]) -> dict[str, str]:
+    return {name: render([text], values)[0] for name, text in recipe.build.env.items()}

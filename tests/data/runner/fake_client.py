@@ -7,7 +7,9 @@ FAKE_REAL_CURVE=1 writes the real file of this concurrency (c1, c2, c4, c8: a re
 with throughput and latencies jittered by FAKE_JITTER (relative sd, e.g. 0.01) so that repeated
 runs differ as real ones do; FAKE_SLOW_BUILD=B with FAKE_SLOWDOWN=F gives build B (the recipe
 passes the job's version as --build) F times the throughput at the same latencies: a seeded change
-of exactly F in matched throughput, measured through the runner.
+of exactly F in matched throughput, measured through the runner; fake_build.SPEED (what a commit
+of the installed package sets) multiplies it too. FAKE_DATA: the folder of the real vLLM files
+(default: tests/data/real/vllm beside this file, for the uninstalled copy).
 """
 
 import argparse
@@ -18,6 +20,8 @@ import time
 import urllib.request
 from datetime import datetime
 from pathlib import Path
+
+import fake_build
 
 p = argparse.ArgumentParser()
 for name in ("--port", "--concurrency", "--num-prompts"):
@@ -40,7 +44,7 @@ try:
 except OSError as exc:
     print(f"request failed: {exc}")
     failed = args.num_prompts
-folder = Path(__file__).resolve().parents[1] / "real" / "vllm"
+folder = Path(env("FAKE_DATA") or Path(__file__).resolve().parents[1] / "real" / "vllm")
 real = folder / f"c{args.concurrency}.json"
 doc = json.loads(
     (real if env("FAKE_REAL_CURVE") and real.exists() else folder / "c1.json").read_text()
@@ -48,6 +52,7 @@ doc = json.loads(
 if env("FAKE_REAL_CURVE"):
     # throughput only: at the same latency (interactivity) the build does `speed` times the work
     speed = float(env("FAKE_SLOWDOWN", "1")) if args.build == env("FAKE_SLOW_BUILD") else 1.0
+    speed *= fake_build.SPEED
     jitter = float(env("FAKE_JITTER", "0"))
     speed *= max(0.5, random.gauss(1.0, jitter))
     lag = max(0.5, random.gauss(1.0, jitter))

@@ -5,6 +5,8 @@ FAKE_PIDS (file: append this pid and its child's), FAKE_CHILD=1 (spawn a child t
 SIGTERM, like an engine process that will not stop), FAKE_IGNORE_TERM=1, FAKE_EXIT_EARLY=TEXT
 (print TEXT, exit 1 before serving), FAKE_NEVER_HEALTHY=1 (/health answers 503),
 FAKE_CRASH_AT=C (exit when a client at concurrency C calls /generate), FAKE_STARTUP_S.
+A flag in fake_build.REFUSED_FLAGS makes it exit before serving (a commit that breaks a
+configuration). Installable with pyproject.toml here.
 """
 
 import os
@@ -15,11 +17,17 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
+import fake_build
+
 if "--version" in sys.argv:
     print("fake server starting up")
     print("1.2.3.dev4+g0123abcd")
     sys.exit(0)
 
+refused = [flag for flag in fake_build.REFUSED_FLAGS if flag in sys.argv]
+if refused:
+    print(f"ValueError: unsupported option {refused[0]}", flush=True)
+    sys.exit(2)
 port = int(sys.argv[sys.argv.index("--port") + 1])
 env = os.environ.get
 print(f"fake server pid {os.getpid()} on port {port}", flush=True)

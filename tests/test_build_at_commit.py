@@ -1,0 +1,215 @@
+"""A build at any commit, end to end: the stand-in server package (tests/data/runner, installable)
+in a local git repository whose history has neutral commits, one that slows generation by 10% and
+one that makes a configuration (ep 2) refuse to start. The real `paretobot run-job` installs each
+job's commit into a venv with the recipe's build section, verifies the installed commit, serves,
+sweeps; `paretobot ingest` stores the results. Every stored sweep carries the commit that was
+installed; the slow commit measures 10% slower; the broken configuration is a launch failure; a
+commit that cannot be installed, and a build that is not the commit asked for, are
+build-unverified failures with nothing measured."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot import store
+from bot.runner.build import installed_commit, same_commit
+
+ROOT = Path(__file__).resolve().parents[1]
+FAKE = ROOT / "tests" / "data" / "runner"
+PACKAGE = ("pyproject.toml", "fake_backend.py", "fake_build.py", "fake_server.py", "fake_client.py")
+SLOW = 0.9
+VERIFY = (
+    "import importlib.metadata as m, json; "
+    "d = json.loads(m.distribution('paretobot-fake-server').read_text('direct_url.json') or '{}'); "
+    "print(d.get('vcs_info', {}).get('commit_id', ''))"
+)
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
+}  # fmt: skip
+
+
+def _git(repo: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(repo), *args], env={**os.environ, **GIT_ENV},
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return done.stdout.strip()
+
+
+def _commit(repo: Path, message: str) -> str:
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", message)
+    return _git(repo, "rev-parse", "HEAD")
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory) -> dict:
+    """The package's repository: base, neutral, neutral, slow (SPEED 0.9), neutral, breaks ep."""
+    repo = tmp_path_factory.mktemp("fakeserve")
+    for name in PACKAGE:
+        shutil.copy(FAKE / name, repo / name)
+    _git(repo, "init", "-q")
+    commits = {"base": _commit(repo, "base")}
+    for i in (1, 2):
+        (repo / "NOTES.txt").write_text(f"neutral change {i}\n")
+        commits[f"neutral{i}"] = _commit(repo, f"neutral {i}")
+    build = repo / "fake_build.py"
+    build.write_text(build.read_text().replace("SPEED = 1.0", f"SPEED = {SLOW}"))
+    commits["slow"] = _commit(repo, "generation 10% slower")
+    (repo / "NOTES.txt").write_text("neutral change 3\n")
+    commits["neutral3"] = _commit(repo, "neutral 3")
+    text = build.read_text().replace(
+        "REFUSED_FLAGS: tuple[str, ...] = ()", 'REFUSED_FLAGS = ("--ep",)'
+    )
+    build.write_text(text)
+    commits["breaks-ep"] = _commit(repo, "refuse --ep")
+    env_dir = tmp_path_factory.mktemp("venv") / "venv"
+    venv.EnvBuilder(with_pip=True, system_site_packages=True).create(env_dir)
+    return {"repo": repo, "commits": commits, "venv": env_dir}
+
+
+def _recipes(folder: Path, repo: Path) -> Path:
+    folder.mkdir()
+    recipe = yaml.safe_load((FAKE / "recipes" / "fake.yaml").read_text())
+    recipe["build"] = {
+        "commit": [[
+            "python3", "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+            "--force-reinstall", "--no-cache-dir", f"git+file://{repo}@{{commit}}",
+        ]],
+        "verify": ["python3", "-c", VERIFY],
+        "timeout_s": 120,
+    }  # fmt: skip
+    (folder / "fake.yaml").write_text(yaml.safe_dump(recipe))
+    # a build that says it is another commit: no install, verify prints a fixed commit
+    liar = {
+        "extends": "fake",
+        "build": {"commit": [], "verify": ["python3", "-c", "print('0123abcd')"]},
+    }
+    (folder / "fake-liar.yaml").write_text(yaml.safe_dump(liar))
+    return folder
+
+
+def _job(commit: str, **over) -> dict:
+    job = {
+        "model": "m", "framework": "fake", "hardware": "cpu", "precision": "bf16",
+        "isl": 128, "osl": 64, "concurrencies": [1, 2], "repeats": 1, "warmup": False,
+        "version": f"fakeserve@{commit[:12]}", "commit": commit,
+        "env": {"FAKE_REAL_CURVE": "1", "FAKE_DATA": str(ROOT / "tests/data/real/vllm")},
+        "timeouts": {"health_s": 30, "client_s": 30, "stop_s": 5},
+    }  # fmt: skip
+    return job | over
+
+
+def _paretobot(tmp: Path, env_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # only the installed copy
+    env["PATH"] = f"{env_dir / 'bin'}:{env['PATH']}"
+    env["PARETOBOT_DB"] = f"sqlite:///{tmp / 'store.db'}"
+    env["PYTHONPATH"] = str(ROOT)  # paretobot itself (the venv's python3 serves, not this one)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], cwd=tmp, env=env,
+        capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+
+
+def test_each_commit_is_installed_verified_measured_and_filed_under_itself(history, tmp_path):
+    c = history["commits"]
+    recipes = _recipes(tmp_path / "recipes", history["repo"])
+    jobs = [
+        _job(c["base"]),
+        _job(c["neutral2"]),
+        _job(c["slow"][:10]),  # a prefix: the installed commit is the full one
+        _job(c["breaks-ep"]),
+        _job(c["breaks-ep"], ep=2),
+        _job("f" * 40),  # no such commit: the install fails
+        _job(c["base"], recipe="fake-liar"),  # the build is another commit
+    ]
+    (tmp_path / "jobs.json").write_text(json.dumps(jobs))
+    args = ("run-job", "jobs.json", "--out", "out", "--recipes", str(recipes))
+
+    dry = _paretobot(tmp_path, history["venv"], *args, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "install python3 -m pip install" in dry.stdout
+    assert f"git+file://{history['repo']}@{c['base']}" in dry.stdout
+    assert "verify python3 -c" in dry.stdout
+
+    ran = _paretobot(tmp_path, history["venv"], *args, "--json")
+    assert ran.returncode == 0, ran.stderr
+    folders = {}
+    for record_path in (tmp_path / "out").glob("*/paretobot-run.json"):
+        record = json.loads(record_path.read_text())
+        folders[record["job_index"]] = record
+    assert len(folders) == len(jobs)
+    for i in (0, 1, 2, 3, 4):
+        built = folders[i]["build"]
+        assert built["status"] == "verified", built
+        assert same_commit(built["installed_commit"], jobs[i]["commit"])
+        assert len(built["installed_commit"]) == 40
+        assert folders[i]["framework"]["requested_commit"] == jobs[i]["commit"]
+        assert folders[i]["framework"]["commit"] == built["installed_commit"]
+    assert folders[5]["build"]["status"] == "install-failed"
+    assert folders[6]["build"]["status"] == "mismatch"
+    assert folders[6]["build"]["installed_commit"] == "0123abcd"
+    for i in (4, 5, 6):
+        assert folders[i]["status"] == "failed"
+    failure = json.loads(
+        next((tmp_path / "out").glob(f"{folders[6]['name']}/r0/failure.json")).read_text()
+    )
+    assert failure["cause"] == "build-unverified"
+    assert "asked for commit" in failure["message"] and "0123abcd" in failure["message"]
+
+    ingest = _paretobot(tmp_path, history["venv"], "ingest", "out")
+    assert ingest.returncode == 0, ingest.stderr
+    sweeps = store.load_sweeps(store.open_store(f"sqlite:///{tmp_path / 'store.db'}"))
+    assert len(sweeps) == len(jobs)
+    by_commit = {name: store.sweeps_at_commit(sweeps, sha) for name, sha in c.items()}
+    # every stored sweep carries the commit it installed (the full one, also when asked by prefix)
+    assert {s.build.commit for s in by_commit["slow"]} == {c["slow"]}
+    (base,) = [s for s in by_commit["base"] if s.status == "ok"]
+    (neutral,) = by_commit["neutral2"]
+    (slow,) = by_commit["slow"]
+    assert base.build.commit == c["base"] and neutral.build.commit == c["neutral2"]
+    for ok in (base, neutral, slow):
+        assert ok.status == "ok" and [p.concurrency for p in ok.points] == [1, 2]
+
+    # independent of the bot's analysis: the stored throughput per point, side by side
+    def tput(sweep):
+        return [p.tput_per_gpu for p in sweep.points]
+
+    assert tput(neutral) == pytest.approx(tput(base), rel=1e-9)
+    assert [s / b for s, b in zip(tput(slow), tput(base), strict=True)] == pytest.approx(
+        [SLOW, SLOW], rel=1e-6
+    )
+    # the commit that refuses --ep: ep 1 runs as before, ep 2 does not start
+    broke = {s.config.ep: s for s in by_commit["breaks-ep"]}
+    assert broke[1].status == "ok" and tput(broke[1]) == pytest.approx(tput(slow), rel=1e-9)
+    assert broke[2].status == "failed" and broke[2].cause == "launch-failure"
+    assert broke[2].build.commit == c["breaks-ep"]
+    # no install, or not the commit asked for: a build-unverified failure, nothing measured
+    unverified = [s for s in sweeps if s.cause == "build-unverified"]
+    assert len(unverified) == 2 and all(not s.points for s in unverified)
+    assert {s.build.commit for s in unverified} == {"f" * 40, c["base"]}
+
+
+def test_installed_commit_is_read_from_a_hex_line_or_a_version():
+    assert installed_commit("Collecting\n0123abcdef\n") == "0123abcdef"
+    assert installed_commit("vllm 0.11.1.dev45+g1234abcd\n") == "1234abcd"
+    assert installed_commit("nothing here\n") is None
+    assert installed_commit("") is None
+
+
+def test_commits_match_by_prefix_of_seven_or_more_either_way():
+    full = "09663abde0f50944a8d5ea30120666024b503faa"
+    assert same_commit(full, "09663ab") and same_commit("09663AB", full)
+    assert not same_commit(full, "09663a")  # too short to name a commit
+    assert not same_commit(full, "19663abde0")
+    assert not same_commit(full, "") and not same_commit(None, full)
