@@ -13,6 +13,7 @@ from bot.analysis.verdict import Verdict
 from bot.attribution import driver
 from bot.attribution.attribute import attribute, commits_of
 from bot.attribution.bisect import Bisection, expected_runs, first_repeats, run_values, start
+from bot.attribution.rank import probe_priority
 from bot.config import ConfigError, load_policy
 from bot.config.matrix import load_matrix
 from bot.config.upstreams import load_upstreams
@@ -122,9 +123,9 @@ def _bisection(
             if values.get(0) and values.get(1)
             else 0.0
         )
-        repeats = first_repeats(noise.summary_sd, change, 0.999)
+        repeats = first_repeats(noise.summary_sd, change, 0.99)
         log2 = expected_runs(len(commits), 1)
-        budget = options.budget or 3 * log2 + 6 + 2 * repeats
+        budget = options.budget or 5 * log2 + 10
         b = start(
             key, verdict.config.slug, repo, commits, budget, repeats, priority=priority,
             gpu_hours_budget=options.gpu_hours,
@@ -155,10 +156,8 @@ def attribution_for(
         commits = commits_of(base, pulls, head)
         # the ranking's likeliest candidates are probed first (at most two probes' worth)
         where = {c: i for i, c in enumerate(commits)}
-        priority = tuple(
-            where[c.pull.merge_commit] for c in attribution.candidates
-            if c.pull.merge_commit in where
-        )[:3]  # fmt: skip
+        priority = tuple(where[sha] for sha, _ in probe_priority(attribution.candidates)
+                         if sha in where)[:3]  # fmt: skip
         bisection = _bisection(engine, verdict, repo, commits, options, priority)
         attribution = attribute(verdict, pulls, bisection)
     return attribution, bisection

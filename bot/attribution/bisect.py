@@ -69,7 +69,7 @@ class Bisection:
     status: str = RUNNING
     gpu_hours_per_run: float = 0.0  # the job's GPUs x its expected run time (0: unknown)
     gpu_hours_budget: float | None = None
-    confidence: float = 0.999  # posterior a probe's side needs
+    confidence: float = 0.99  # posterior a probe's side needs
     max_probe_runs: int = 16  # a probe still unclear after this many runs is left unclear
     timeout_hours: float = 12.0  # a dispatch without results for this long is sent again, once
     priority: tuple[int, ...] = ()  # likeliest culprit indices first (the ranking)
@@ -304,7 +304,8 @@ def decide_performance(
     # where a run reduces the variance that matters most, weighted by how likely each side is
     asks: dict[int, int] = {}
     counts = {b.probe: n, b.good: len(good), b.bad: len(bad)}
-    weights = {b.probe: 1.0, b.good: 1 - p_bad, b.bad: p_bad}
+    # the far side's level is what a probe is scored against: its uncertainty is what limits
+    weights = {b.probe: 1.0, b.good: p_bad, b.bad: 1 - p_bad}
     for _ in range(batch):
         gain = {i: weights[i] / (counts[i] * (counts[i] + 1)) for i in counts}
         best = max(gain, key=lambda i: (gain[i], i == b.probe))
