@@ -213,3 +213,19 @@ def test_commits_match_by_prefix_of_seven_or_more_either_way():
     assert not same_commit(full, "09663a")  # too short to name a commit
     assert not same_commit(full, "19663abde0")
     assert not same_commit(full, "") and not same_commit(None, full)
+
+
+def test_docker_runs_the_image_as_the_build_and_only_verifies_it(tmp_path):
+    from bot.runner import describe_plan, parse_jobs, plan_jobs
+
+    recipes = _recipes(tmp_path / "recipes", tmp_path / "repo")
+    job = _job("a" * 40, image="registry.example/fake:nightly-aaaaaaa")
+    (plan,) = plan_jobs(parse_jobs(job), tmp_path / "out", "docker", recipes)
+    shown = describe_plan(plan, tmp_path / "out")
+    assert shown["install"] == []  # a throwaway container would lose it
+    assert shown["install_skipped"] and shown["install_skipped"][0][-1].endswith("@" + "a" * 40)
+    assert shown["verify"][:3] == ["docker", "run", "--rm"]
+    assert shown["verify"][-5:] == ["--entrypoint", "python3", job["image"], "-c", VERIFY]
+    (local,) = plan_jobs(parse_jobs(_job("", version="1.0")), tmp_path / "o2", "local", recipes)
+    nothing = describe_plan(local, tmp_path / "o2")  # no commit: nothing installed or verified
+    assert (nothing["install"], nothing["verify"]) == ([], None)
