@@ -13,6 +13,7 @@ Dispatches go to a fake `dispatch.GitHubActions` that records the posts.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import statistics
@@ -107,7 +108,7 @@ def one(
 ) -> tuple[bool, bool, int, int]:
     rng = np.random.default_rng(seed)
     n = int(rng.integers(30, 101))
-    commits = [f"{seed:08x}{i:032x}" for i in range(n)]
+    commits = [hashlib.sha1(f"{seed}-{i}".encode()).hexdigest() for i in range(n)]
     culprit = int(rng.integers(1, n))
     with tempfile.TemporaryDirectory() as tmp:
         engine = store.open_store(f"sqlite:///{tmp}/bisect.db")

@@ -169,22 +169,26 @@ def test_noisy_probe_gets_more_runs_and_the_ends_are_measured_again(engine):
 
 
 def test_a_probe_between_the_levels_asks_for_runs_at_the_ends_too():
-    by_index = {
-        0: [measured(COMMITS[0], r, seed=r, step=False) for r in range(3)],
-        32: [measured(COMMITS[32], r, seed=50 + r, step=True) for r in range(3)],
-    }
-    # a probe right between the two levels, measured 8 times already
-    by_index[16] = [
-        replace(measured(COMMITS[16], r, seed=90 + r, step=False), points=tuple(
-            replace(p, tput_per_gpu=p.tput_per_gpu * 0.95) for p in
-            measured(COMMITS[16], r, seed=90 + r, step=False).points))
-        for r in range(8)
-    ]  # fmt: skip
-    b = start("e", CONFIG.slug, "r", COMMITS, budget=99, repeats=3)
-    d = decide_performance(b, by_index, POLICY, batch=2)
-    assert d.outcome == UNCLEAR
-    assert set(d.asks) & {0, 32}, d  # an end is where a run now helps most
-    assert "more at the" in d.why and "end" in d.why
+    def at(index, level, seed, runs):
+        commit = COMMITS[index]
+        out = []
+        for r in range(runs):
+            s = measured(commit, r, seed=seed + r, step=False)
+            out.append(
+                replace(
+                    s,
+                    points=tuple(replace(p, tput_per_gpu=p.tput_per_gpu * level) for p in s.points),
+                )
+            )
+        return out  # fmt: skip
+
+    # three commits: the probe (1) measured 6 times right between the two levels
+    by_index = {0: at(0, 1.0, 0, 3), 2: at(2, 0.9, 50, 3), 1: at(1, 0.95, 90, 6)}
+    b = start("e", CONFIG.slug, "r", COMMITS[:3], budget=99, repeats=3)
+    b, d = decide_performance(b, by_index, POLICY, batch=2)
+    assert b.probe == 1 and d.outcome == UNCLEAR
+    assert set(d.asks) & {0, 2} and d.asks[1] == 1, d  # an end's level limits: measure it
+    assert "1 more at the baseline end" in d.why or "1 more at the candidate end" in d.why
 
 
 def test_unlock_is_decided_by_one_confirming_rerun(engine):
@@ -284,11 +288,16 @@ def test_unclear_after_the_budget_differs_from_out_of_budget(engine):
     driver.save(engine, poor)
     b = drive(engine, Posts(), "p", noisy(0.15))
     assert b.status == OUT_OF_BUDGET and b.runs == 0  # not even a probe's first runs fit
-    posts = Posts()
-    driver.save(engine, start("c", CONFIG.slug, "r", COMMITS, budget=14, repeats=3))
-    b = drive(engine, posts, "c", noisy(0.15))
-    assert b.status == UNCLEAR_AFTER_BUDGET, b.log  # spent, and the probe still unclear
-    assert "P(like the candidate)" in b.log[-1] and "culprit is in" in b.log[-1]
+    driver.save(engine, start("o", CONFIG.slug, "r", COMMITS, budget=14, repeats=3))
+    b = drive(engine, Posts(), "o", noisy(0.15))
+    assert b.status == OUT_OF_BUDGET and 10 <= b.runs <= 14, b.log  # spent
+    assert "culprit is in" in b.log[-1]
+    # a probe that stays unclear through its own most runs: unclear, with the budget left
+    stuck = start("c", CONFIG.slug, "r", COMMITS, budget=200, repeats=3, max_probe_runs=4)
+    driver.save(engine, stuck)
+    b = drive(engine, Posts(), "c", noisy(0.15))
+    assert b.status == UNCLEAR_AFTER_BUDGET, b.log
+    assert "P(like the candidate)" in b.log[-1] and b.runs < 100
 
 
 def test_bisection_finds_the_culprit_through_the_standin(github_standin, engine, monkeypatch):

@@ -33,8 +33,8 @@ from bot.model import SWEEP_OK, Sweep
 
 GOOD, BAD, UNCLEAR = "good", "bad", "unclear"
 RUNNING, FOUND = "running", "found"
-UNCLEAR_AFTER_BUDGET = "unclear"  # a probe's side stayed unclear though it got the most runs
-OUT_OF_BUDGET = "out-of-budget"  # the budget cannot pay for the next runs
+UNCLEAR_AFTER_BUDGET = "unclear"  # a probe's own budget (max_probe_runs) spent, still unclear
+OUT_OF_BUDGET = "out-of-budget"  # the bisection's budget cannot pay for the next runs
 UNLIKE_ENDS = "unlike-ends"  # a probe failed in a way neither end does
 NO_RESULTS = "no-results"  # a probe's results never arrived, even after one re-dispatch
 DONE = (FOUND, UNCLEAR_AFTER_BUDGET, OUT_OF_BUDGET, UNLIKE_ENDS, NO_RESULTS)
@@ -267,53 +267,105 @@ def first_repeats(sd: float | None, change: float, confidence: float, least: int
     return max(least, min(10, math.ceil(2 * threshold * sd**2 / change**2)))
 
 
+def culprit_posterior(
+    values: Mapping[int, Sequence[float]], n: int, var: float, change: float
+) -> list[float]:
+    """P(the first commit like the candidate is k), k = 1..n-1 (index 0 unused), from every
+    measured commit's runs: a step at k puts the commits before it on one level and the rest on
+    another; each level is fitted, and a split whose step points against the change is ruled
+    out. Uniform prior over k."""
+    measured = sorted(i for i, v in values.items() if v)
+    logs = [-math.inf] * n
+    for k in range(1, n):
+        left = [x for i in measured if i < k for x in values[i]]
+        right = [x for i in measured if i >= k for x in values[i]]
+        if not left or not right:
+            continue
+        ml, mr = sum(left) / len(left), sum(right) / len(right)
+        if (mr - ml) * change < 0:
+            continue
+        rss = sum((x - ml) ** 2 for x in left) + sum((x - mr) ** 2 for x in right)
+        logs[k] = -rss / (2 * var)
+    top = max(logs)
+    weights = [math.exp(x - top) if x > -math.inf else 0.0 for x in logs]
+    total = sum(weights)
+    return [w / total for w in weights]
+
+
+MOVE_ON = 0.95  # a probe this sure is left for the next; the culprit itself needs `confidence`
+
+
 def decide_performance(
     b: Bisection,
     by_index: Mapping[int, Sequence[Sweep]],
     policy: AnalysisPolicy,
     prior: tuple[float, float] | None = None,
     batch: int = 2,
-) -> Decision:
-    """Which side the probe is on, or where more runs help most."""
+) -> tuple[Bisection, Decision]:
+    """Where the step is, given every run so far (`culprit_posterior`), and what to measure
+    next. The bounds follow the posterior (a probe that later evidence contradicts is measured
+    again); the next probe is the commit whose side is most uncertain within them; the culprit
+    is named once its own posterior reaches `confidence`."""
     assert b.probe is not None
     values = run_values(by_index, policy)
     good = [x for i, v in values.items() if i <= b.good for x in v]
     bad = [x for i, v in values.items() if i >= b.bad for x in v]
-    probe = values.get(b.probe, [])
     var, _ = _pooled(values, prior)
-    if len(good) < 2 or len(bad) < 2 or var is None:
-        asks = {i: 2 - len(s) for i, s in ((b.good, good), (b.bad, bad)) if len(s) < 2}
-        return Decision(UNCLEAR, "an end has fewer than 2 working runs", asks or {b.probe: batch})
+    if len(values.get(0, [])) < 2 or len(values.get(len(b.commits) - 1, [])) < 2 or var is None:
+        ends = (0, len(b.commits) - 1)
+        asks = {i: 2 - len(values.get(i, [])) for i in ends if len(values.get(i, [])) < 2}
+        return b, Decision(UNCLEAR, "an end has fewer than 2 working runs", asks)
     mg, mb = sum(good) / len(good), sum(bad) / len(bad)
-    sg2, sb2 = var / len(good), var / len(bad)
-    if not probe:
-        return Decision(UNCLEAR, "no working run of the probe yet", {b.probe: b.repeats})
-    n = len(probe)
-    mean = sum(probe) / n
-    vg, vb = var / n + sg2, var / n + sb2
-    llr = _log_normal(mean, mb, vb) - _log_normal(mean, mg, vg)
-    p_bad = 1 / (1 + math.exp(-max(-700.0, min(700.0, llr))))
+    post = culprit_posterior(values, len(b.commits), var, mb - mg)
+    cum = [sum(post[: i + 1]) for i in range(len(b.commits))]
     stated = (
-        f" (P(like the candidate) = {p_bad:.4f} from {n} runs; ends {len(good)} and "
-        f"{len(bad)} runs, change {math.expm1(mb - mg):+.1%}, run noise {math.sqrt(var):.1%})"
+        f"levels from {len(good)} and {len(bad)} runs, change {math.expm1(mb - mg):+.1%}, "
+        f"run noise {math.sqrt(var):.1%}"
     )
-    if p_bad >= b.confidence:
-        return Decision(BAD, stated)
-    if p_bad <= 1 - b.confidence:
-        return Decision(GOOD, stated)
-    # where a run reduces the variance that matters most, weighted by how likely each side is
+    p = b.probe
+    if p not in values or not values[p]:
+        return b, Decision(UNCLEAR, f"no working run of probe {p} yet", {p: b.repeats})
+    side = cum[p]
+    if side >= MOVE_ON or side <= 1 - MOVE_ON:
+        word = "candidate" if side >= MOVE_ON else "baseline"
+        b = say(b, f"probe {p} is like the {word} (P(like the candidate) = {side:.4f} from "
+                f"{len(values[p])} runs; {stated})")  # fmt: skip
+    top = max(range(len(post)), key=post.__getitem__)
+    if post[top] >= b.confidence:
+        b = replace(b, good=top - 1, bad=top, probe=None)
+        return _next(b), Decision(FOUND, f"P = {post[top]:.4f}")
+    lo = max(i for i in range(len(cum)) if cum[i] <= 1 - MOVE_ON)
+    hi = min(i for i in range(len(cum)) if cum[i] >= MOVE_ON)
+    nxt = min(range(lo, hi + 1), key=lambda i: (abs(cum[i] - 0.5), -len(values.get(i, []))))
+    b = replace(b, good=lo, bad=hi)
+    if nxt != p:
+        guided = _guided_probe(b)
+        nxt = guided if guided is not None and guided not in values else nxt
+        why = "the ranking's likeliest candidate" if nxt == guided else (
+            f"the commit whose side is least clear (P(like the candidate) = {cum[nxt]:.2f})"
+        )  # fmt: skip
+        b = replace(b, probe=nxt, probe_spent=0, guided=b.guided + (nxt == guided))
+        b = say(b, f"probe {nxt} ({b.commits[nxt][:12]}): {why}")
+        have = len(values.get(nxt, []))
+        if have == 0:
+            return b, Decision(UNCLEAR, f"no working run of probe {nxt} yet", {nxt: b.repeats})
+    have = len(values[b.probe])
     asks: dict[int, int] = {}
-    counts = {b.probe: n, b.good: len(good), b.bad: len(bad)}
-    # the far side's level is what a probe is scored against: its uncertainty is what limits
-    weights = {b.probe: 1.0, b.good: p_bad, b.bad: 1 - p_bad}
-    for _ in range(batch):
-        gain = {i: weights[i] / (counts[i] * (counts[i] + 1)) for i in counts}
-        best = max(gain, key=lambda i: (gain[i], i == b.probe))
-        counts[best] += 1
-        asks[best] = asks.get(best, 0) + 1
+    # the far level is what the probe is told apart from: when it rests on fewer runs than the
+    # probe, a run there decides more than another run of the probe
+    side = cum[b.probe]
+    far, runs = (b.good, len(good)) if side >= 0.5 else (b.bad, len(bad))
+    if runs < have + 1 and far != b.probe:
+        asks[far] = 1
+    asks[b.probe] = batch - len(asks)
     names = {b.good: "the baseline end", b.bad: "the candidate end", b.probe: "the probe"}
     where = ", ".join(f"{k} more at {names[i]}" for i, k in asks.items())
-    return Decision(UNCLEAR, f"probe {b.probe} is not clear yet{stated}: {where}", asks)
+    why = (
+        f"probe {b.probe} is not clear yet (P(like the candidate) = {side:.4f} from {have} "
+        f"runs; the culprit's best guess {b.commits[top][:12]} at P = {post[top]:.3f}; "
+        f"{stated}): {where}"
+    )
+    return b, Decision(UNCLEAR, why, asks)
 
 
 def decide_failure(

@@ -23,6 +23,7 @@ from bot.analysis.noise import NoiseModel
 from bot.attribution.bisect import (
     BAD,
     FAILURE,
+    FOUND,
     GOOD,
     NO_RESULTS,
     OUT_OF_BUDGET,
@@ -201,15 +202,17 @@ def step(
     prior = (noise.summary_sd, noise.df) if noise and noise.summary_sd is not None else None
     asks: dict[int, int] = {}
     while b.status == RUNNING and b.probe is not None and not asks:
-        indices = {i for i in range(len(b.commits)) if i <= b.good or i >= b.bad} | {b.probe}
+        indices = set(range(len(b.commits)))  # every measured commit informs the levels
         by_index = {i: list(sweeps_at(b.commits[i])) for i in indices}
         by_index = {i: ss for i, ss in by_index.items() if ss}
         if mode_of(by_index, b, policy) == FAILURE:
             decision = decide_failure(b, by_index, policy)
         else:
-            decision = decide_any_failure(b, by_index, policy) or decide_performance(
-                b, by_index, policy, prior, batch=max(2, (b.repeats + 1) // 2)
-            )
+            decision = decide_any_failure(b, by_index, policy)
+            if decision is None:
+                b, decision = decide_performance(b, by_index, policy, prior, batch=2)
+        if decision.outcome == FOUND:
+            break
         if decision.outcome in (GOOD, BAD):
             b = record(b, decision.outcome, " " + decision.why)
             continue
@@ -222,7 +225,7 @@ def step(
                        f"{probe_runs} runs (the most a probe gets); {decision.why}")  # fmt: skip
             break
         if not b.affords(sum(decision.asks.values())):
-            status = OUT_OF_BUDGET if b.probe_spent == 0 else UNCLEAR_AFTER_BUDGET
+            status = OUT_OF_BUDGET
             spent = f"{b.runs} of {b.budget} runs spent ({b.gpu_hours:g} GPU-hours)"
             b = finish(b, status, f"{spent}; the next {sum(decision.asks.values())} do not fit; "
                        f"the culprit is in {b.good + 1}..{b.bad}; {decision.why}")  # fmt: skip
