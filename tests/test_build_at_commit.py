@@ -207,6 +207,17 @@ def test_installed_commit_is_read_from_a_hex_line_or_a_version():
     assert installed_commit("") is None
 
 
+def test_only_a_hex_commit_is_installed(tmp_path):
+    from bot.runner import parse_jobs, plan_jobs
+    from bot.runner.build import install_and_verify
+
+    recipes = _recipes(tmp_path / "recipes", tmp_path / "repo")
+    (plan,) = plan_jobs(parse_jobs(_job("main#egg=x")), tmp_path / "out", "local", recipes)
+    checked = install_and_verify(plan, tmp_path / "logs", tmp_path)
+    assert (checked["status"], checked["failed"]) == ("install-failed", True)
+    assert "7-40 hex" in checked["message"] and not (tmp_path / "logs").exists()
+
+
 def test_commits_match_by_prefix_of_seven_or_more_either_way():
     full = "09663abde0f50944a8d5ea30120666024b503faa"
     assert same_commit(full, "09663ab") and same_commit("09663AB", full)

@@ -57,6 +57,8 @@ def _print_plan(plans: list[dict[str, Any]]) -> None:
         out.print(f"job {p['job']}: {p['name']} ({p['recipe']}, {p['launcher']})", markup=False)
         for name, value in sorted(p["env"].items()):
             out.print(f"  env    {name}={shlex.quote(value)}", markup=False)
+        for name, value in sorted((p.get("build_env") or {}).items()):
+            out.print(f"  install env {name}={shlex.quote(value)}", markup=False)
         for argv in p.get("install") or []:
             out.print(f"  install {shlex.join(argv)}", markup=False)
         for argv in p.get("install_skipped") or []:

@@ -14,6 +14,7 @@ from typing import Any
 from bot.runner import system
 from bot.runner.commands import (
     JobSetup,
+    build_env,
     client_command,
     install_commands,
     plan_job,
@@ -85,6 +86,7 @@ def describe_plan(plan: JobSetup, out: Path) -> dict[str, Any]:
         "install": [argv for argv, _ in install_commands(plan)],
         "install_skipped": skipped_installs(plan),
         "verify": verify[0] if verify else None,
+        "build_env": build_env(plan) if plan.job.commit else {},
         "client_first_point": client,
         "client_runs": plan.points + (1 if plan.job.warmup else 0),
         "output": str(folder),

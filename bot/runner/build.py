@@ -148,6 +148,13 @@ def install_and_verify(plan: JobSetup, logs: Path, cwd: Path) -> dict[str, Any]:
     }
     if not installs and verify is None:
         return record
+    if installs and not _HEX.fullmatch(job.commit):
+        # job text is untrusted: only a commit goes into a pip requirement or URL
+        return record | {
+            "status": "install-failed",
+            "failed": True,
+            "message": f"refused to install {job.commit[:40]!r}: a commit is 7-40 hex characters",
+        }
     timeout = plan.recipe.build.timeout_s
     log = logs / "install.log"
     log.parent.mkdir(parents=True, exist_ok=True)

@@ -84,6 +84,11 @@ def version_command(plan: JobSetup) -> tuple[list[str], dict[str, str]]:
     return launch.once_command(plan.launcher, argv, plan.env)
 
 
+def build_env(plan: JobSetup) -> dict[str, str]:
+    """What the recipe's `build.env` adds for the install and verify commands."""
+    return recipe.build_environment(plan.recipe, _values(plan, 0))
+
+
 def install_commands(plan: JobSetup) -> list[tuple[list[str], dict[str, str]]]:
     """(argv, environment) of each install step, in the launcher's environment. Only the local
     launcher installs (into the venv / PATH that serves): a container started for one command is
@@ -92,7 +97,7 @@ def install_commands(plan: JobSetup) -> list[tuple[list[str], dict[str, str]]]:
     if plan.launcher.kind != "local":
         return []
     values = _values(plan, 0)
-    env = {**plan.env, **recipe.build_environment(plan.recipe, values)}
+    env = {**plan.env, **build_env(plan)}
     argvs = recipe.install_argvs(plan.job, plan.recipe, values)
     return [launch.once_command(plan.launcher, argv, env) for argv in argvs]
 
@@ -109,5 +114,5 @@ def verify_command(plan: JobSetup) -> tuple[list[str], dict[str, str]] | None:
     argv = recipe.verify_argv(plan.job, plan.recipe, values)
     if not argv:
         return None
-    env = {**plan.env, **recipe.build_environment(plan.recipe, values)}
+    env = {**plan.env, **build_env(plan)}
     return launch.once_command(plan.launcher, argv, env)

@@ -297,7 +297,7 @@ def _install(run: _Run) -> str | None:
     run.record["commands"]["verify"] = checked["verify"]
     run.save()
     if failed:
-        run.record["framework"] = build.resolve(plan, run.session.versions, None)
+        run.record["framework"] = build.resolve(plan, {}, None)  # not asked: cache nothing
         run.record["image"]["digest"] = run.record["framework"]["image_digest"]
         log = "verify.log" if checked["status"] in ("mismatch", "unverified") else "install.log"
         _first_failure(run, BUILD_UNVERIFIED, checked["message"], None, log)
