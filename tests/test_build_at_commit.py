@@ -5,7 +5,8 @@ job's commit into a venv with the recipe's build section, verifies the installed
 sweeps; `paretobot ingest` stores the results. Every stored sweep carries the commit that was
 installed; the slow commit measures 10% slower; the broken configuration is a launch failure; a
 commit that cannot be installed, and a build that is not the commit asked for, are
-build-unverified failures with nothing measured."""
+build-unverified failures with nothing measured. Then the real bisection driver, on the GitHub
+stand-in, dispatches probes that the real runner installs and measures, and names both commits."""
 
 from __future__ import annotations
 
@@ -15,13 +16,22 @@ import shutil
 import subprocess
 import sys
 import venv
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import yaml
 
-from bot import store
+from bot import dispatch, store
+from bot.attribution import driver
+from bot.attribution.bisect import FOUND, start
+from bot.config import AnalysisPolicy
+from bot.github import api as gh_api
+from bot.model import Build, ConfigKey, Job
 from bot.runner.build import installed_commit, same_commit
+from bot.runner.job import spec_of
+
+pytest_plugins = ["standin.plugin"]
 
 ROOT = Path(__file__).resolve().parents[1]
 FAKE = ROOT / "tests" / "data" / "runner"
@@ -240,3 +250,92 @@ def test_docker_runs_the_image_as_the_build_and_only_verifies_it(tmp_path):
     (local,) = plan_jobs(parse_jobs(_job("", version="1.0")), tmp_path / "o2", "local", recipes)
     nothing = describe_plan(local, tmp_path / "o2")  # no commit: nothing installed or verified
     assert (nothing["install"], nothing["verify"]) == ([], None)
+
+
+BENCH = "bench/benchmarks"
+
+
+def _bisect(world, engine, paretobot, tmp_path, history, commits, ep, seed_runs):
+    """The bisection driver on the GitHub stand-in; every probe it dispatches is run by the real
+    run-job (installing the probe's commit) and ingested, as the benchmark and analyze workflows
+    would. Returns the finished bisection."""
+    config = ConfigKey("m", "bf16", "cpu", "fake", isl=128, osl=64, gpus=1, ep=ep)
+    template = Job(
+        config=config, entry=f"fake-ep{ep}", model_id="m", image="", runner="cpu",
+        concurrencies=(1, 2), repeats=3, build=Build("fake", "x"), reasons=(),
+    )  # fmt: skip
+    recipes = tmp_path / f"recipes-ep{ep}"
+    if not recipes.exists():
+        _recipes(recipes, history["repo"])
+    runs = []
+
+    def run(job: dict) -> None:
+        folder = tmp_path / f"run-ep{ep}-{len(runs)}"
+        folder.mkdir()
+        (folder / "job.json").write_text(json.dumps(job))
+        env = {**os.environ, "FAKE_REAL_CURVE": "1", "FAKE_JITTER": "0.005"}
+        env["FAKE_DATA"] = str(ROOT / "tests/data/real/vllm")
+        env.pop("PYTHONPATH", None)
+        env["PATH"] = f"{history['venv'] / 'bin'}:{env['PATH']}"
+        done = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "run-job", "job.json", "--out", "out",
+             "--recipes", str(recipes)],
+            cwd=folder, env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+            timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert paretobot("ingest", str(folder / "out")).code == 0
+        runs.append(job["commit"])
+
+    for end, n in ((commits[0], seed_runs), (commits[-1], seed_runs)):  # the change as first seen
+        seen = replace(template, build=Build("fake", f"seen@{end[:12]}", end), repeats=n)
+        run(spec_of(seen).model_dump(mode="json"))
+    gh = gh_api.connect(gh_api.Settings(api_url=world.url, token="t", retries=3, backoff=0.01))
+    actions = dispatch.GitHubActions(
+        post=lambda inputs: gh_api.dispatch(gh, BENCH, "benchmark.yml", "main", inputs),
+        titles=lambda: gh_api.run_titles(gh, BENCH, "benchmark.yml"),
+    )
+    key = f"fakeserve|{config.slug}|{commits[0]}..{commits[-1]}"
+    driver.save(engine, start(key, config.slug, "fakeserve", commits, 40, 3))
+    answered = len(world.dispatches(BENCH))
+    for _ in range(20):
+        b = driver.load(engine, key)
+        if b.status != "running":
+            break
+        ours = [s for s in store.load_sweeps(engine) if s.config == config]
+        driver.step(engine, actions, b, template, lambda c, ours=ours: driver.at_commit(ours, c),
+                    AnalysisPolicy(), settle_seconds=0)  # fmt: skip
+        for d in world.dispatches(BENCH)[answered:]:
+            for job in json.loads(d["inputs"]["jobs"]):
+                assert job["reasons"] == ["bisection"]
+                run(job)
+            answered += 1
+    return driver.load(engine, key), runs
+
+
+def test_the_bisection_driver_names_both_commits_from_installed_runs(
+    github_standin, engine, paretobot, tmp_path, history, monkeypatch
+):
+    github_standin.retry_after = 0
+    github_standin.add_repo(BENCH)
+    github_standin.add_workflow(BENCH, name="benchmark", run_name="benchmark {key}")
+    monkeypatch.setenv("PARETOBOT_GITHUB_BACKOFF", "0.01")
+    c = history["commits"]
+    order = ["base", "neutral1", "neutral2", "slow", "neutral3", "breaks-ep"]
+    slow, probes = _bisect(
+        github_standin, engine, paretobot, tmp_path, history,
+        [c[n] for n in order[:5]], ep=1, seed_runs=3,
+    )  # fmt: skip
+    assert slow.status == FOUND, slow.log
+    assert slow.culprit == c["slow"]
+    assert set(probes) - {c["base"], c["neutral3"]}  # the probes ran other commits
+    # every stored sweep is filed under the full commit its run installed and verified
+    stored = {s.build.commit for s in store.load_sweeps(engine)}
+    assert stored <= set(c.values())
+    broke, probes = _bisect(
+        github_standin, engine, paretobot, tmp_path, history,
+        [c[n] for n in order], ep=2, seed_runs=1,
+    )  # fmt: skip
+    assert broke.status == FOUND, broke.log
+    assert broke.culprit == c["breaks-ep"]
+    print(f"bisections: slow {slow.runs} runs, breaks-ep {broke.runs} runs")
