@@ -19,11 +19,13 @@ import math
 import statistics
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
 from bot import dispatch, store
+from bot.analysis.noise import noise_model
 from bot.app.ingest import ingest
 from bot.attribution import driver
 from bot.attribution.bisect import FOUND, first_repeats, start
@@ -39,6 +41,7 @@ CONFIG = ConfigKey("tiny", "bf16", "cpu", "vllm", isl=128, osl=64, gpus=1, tp=1)
 TEMPLATE = Job(CONFIG, "tiny-bf16-cpu-vllm", "tiny", "", "cpu", (1, 2, 4, 8), 3,
                Build("vllm", "x"), ())  # fmt: skip
 POLICY = AnalysisPolicy()
+HISTORY = 5  # nightly builds of the configuration stored before the change
 # (name, noise per point, step, kind): a step is a throughput change; unlock/breakage are failures
 SETTINGS = [
     ("3% noise, 10% step", 0.03, -0.10, "perf"),
@@ -76,7 +79,7 @@ class Runner:
         self.jobs += 1
         job = spec_of(TEMPLATE).model_copy(update={k: spec[k] for k in ("version", "commit",
                                                                          "repeats")})  # fmt: skip
-        index = self.commits.index(spec["commit"])
+        index = self.commits.index(spec["commit"]) if spec["commit"] else 0
         folder = self.root / f"job-{self.jobs}"
         run_id = f"sim-{self.jobs}"
         level = math.exp(self.step) if index >= self.culprit and self.kind == "perf" else 1.0
@@ -105,7 +108,7 @@ class Runner:
 
 def one(
     seed: int, noise: float, step: float, kind: str, confidence: float = 0.99
-) -> tuple[bool, bool, int, int]:
+) -> tuple[bool, bool, int, int, str, int]:
     rng = np.random.default_rng(seed)
     n = int(rng.integers(30, 101))
     commits = [hashlib.sha1(f"{seed}-{i}".encode()).hexdigest() for i in range(n)]
@@ -113,13 +116,17 @@ def one(
     with tempfile.TemporaryDirectory() as tmp:
         engine = store.open_store(f"sqlite:///{tmp}/bisect.db")
         runner = Runner(engine, Path(tmp), culprit, commits, noise, step, kind, rng)
+        # the configuration's history: nightlies before the window, 3 runs each (no commit
+        # recorded), from which the noise model is learned as `attribute` learns it
+        for night in range(HISTORY):
+            runner.answer({"version": f"nightly-{night}", "commit": "", "repeats": 3})
+        noise = noise_model(store.load_sweeps(engine), POLICY)
         for end in (commits[0], commits[-1]):  # the change as first seen: 3 runs of each end
             runner.answer({"version": f"r@{end[:12]}", "commit": end, "repeats": 3})
         posts: list[dict] = []
         actions = dispatch.GitHubActions(post=posts.append, titles=lambda: set())
         log2 = math.ceil(math.log2(n - 1))
-        # the noise history would give the run summary's spread: about half the per-point noise
-        repeats = first_repeats(noise / 2, step, confidence) if kind == "perf" else 1
+        repeats = first_repeats(noise.summary_sd, step, confidence) if kind == "perf" else 1
         budget = 5 * log2 + 10
         b = start("k", CONFIG.slug, "r", commits, budget, repeats, confidence=confidence)
         driver.save(engine, b)
@@ -131,7 +138,7 @@ def one(
             sweeps = store.load_sweeps(engine)
             b = driver.step(engine, actions, b, TEMPLATE,
                             lambda c, s=sweeps: driver.at_commit(s, c), POLICY,
-                            settle_seconds=0)  # fmt: skip
+                            settle_seconds=0, noise=noise)  # fmt: skip
             for d in posts[answered:]:
                 for spec in json.loads(d["jobs"]):
                     runner.answer(spec)
@@ -141,7 +148,7 @@ def one(
         print(*b.log, sep="\n")
     named = b.status == FOUND and b.culprit == commits[culprit]
     wrong = b.status == FOUND and b.culprit != commits[culprit]
-    return named, wrong, b.runs, log2
+    return named, wrong, b.runs, log2, b.status, b.bad - b.good
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -151,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-v", action="store_true", help="print each bisection's log")
     args = parser.parse_args(argv)
     print(f"{'setting':34} {'seeds':>5} {'named':>7} {'wrong':>6} {'med runs':>8} "
-          f"{'ceil(log2 N)':>12} {'3*log2+6':>8}")  # fmt: skip
+          f"{'ceil(log2 N)':>12} {'3*log2+6':>8}  otherwise (range left)")  # fmt: skip
     for setting, (name, noise, step, kind) in enumerate(SETTINGS):
         results = [
             one(1000 * setting + s, noise, step, kind, args.confidence) for s in range(args.seeds)
@@ -160,8 +167,12 @@ def main(argv: list[str] | None = None) -> int:
         wrong = sum(r[1] for r in results) / len(results)
         runs = statistics.median(r[2] for r in results)
         log2 = statistics.median(r[3] for r in results)
+        rest = Counter(r[4] for r in results if r[4] != FOUND)
+        left = [r[5] for r in results if r[4] != FOUND]
+        other = ", ".join(f"{k} {v}" for k, v in rest.items())
+        other += f" ({statistics.median(left):.0f} commits)" if left else ""
         print(f"{name:34} {len(results):5d} {named:7.0%} {wrong:6.0%} {runs:8.1f} "
-              f"{log2:12.1f} {3 * log2 + 6:8.1f}", flush=True)  # fmt: skip
+              f"{log2:12.1f} {3 * log2 + 6:8.1f}  {other}", flush=True)  # fmt: skip
     return 0
 
 

@@ -292,6 +292,7 @@ def culprit_posterior(
     return [w / total for w in weights]
 
 
+MIN_LEVEL_RUNS = 6  # runs each side's level rests on before a culprit is named
 MOVE_ON = 0.95  # a probe this sure is left for the next; the culprit itself needs `confidence`
 
 
@@ -332,8 +333,25 @@ def decide_performance(
                 f"{len(values[p])} runs; {stated})")  # fmt: skip
     top = max(range(len(post)), key=post.__getitem__)
     if post[top] >= b.confidence:
-        b = replace(b, good=top - 1, bad=top, probe=None)
-        return _next(b), Decision(FOUND, f"P = {post[top]:.4f}")
+        # a level resting on few runs can be off by chance and make every probe look like the
+        # other side: before naming the culprit, each side's level rests on MIN_LEVEL_RUNS
+        thin = [
+            (max(i for i in values if i < top and values[i]), "baseline", left)
+            for left in [sum(len(v) for i, v in values.items() if i < top)]
+            if left < MIN_LEVEL_RUNS
+        ] + [
+            (min(i for i in values if i >= top and values[i]), "candidate", right)
+            for right in [sum(len(v) for i, v in values.items() if i >= top)]
+            if right < MIN_LEVEL_RUNS
+        ]
+        if not thin:
+            b = replace(b, good=top - 1, bad=top, probe=None)
+            return _next(b), Decision(FOUND, f"P = {post[top]:.4f}")
+        asks = {i: MIN_LEVEL_RUNS - n for i, _, n in thin}
+        why = "; ".join(f"the {side} level rests on {n} runs: {MIN_LEVEL_RUNS - n} more at "
+                        f"index {i}" for i, side, n in thin)  # fmt: skip
+        return b, Decision(UNCLEAR, f"{b.commits[top][:12]} looks like the culprit (P = "
+                           f"{post[top]:.4f}) but {why}", asks)  # fmt: skip
     lo = max(i for i in range(len(cum)) if cum[i] <= 1 - MOVE_ON)
     hi = min(i for i in range(len(cum)) if cum[i] >= MOVE_ON)
     nxt = min(range(lo, hi + 1), key=lambda i: (abs(cum[i] - 0.5), -len(values.get(i, []))))
