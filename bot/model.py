@@ -23,6 +23,16 @@ def sku(hardware: str) -> str:
     return hardware.removeprefix("cluster:").split("-", 1)[0].lower()
 
 
+def same_commit(a: str | None, b: str | None) -> bool:
+    """Two names of one commit: one is a prefix (7+ characters) of the other. Results are filed
+    under the commit a job asked for (perhaps short) or the one installed (full); both find them."""
+    if not a or not b:
+        return False
+    a, b = a.strip().lower(), b.strip().lower()
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 7 and long.startswith(short)
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -185,6 +195,9 @@ SWEEP_FAILED = "failed"
 # Why a configuration or one of its concurrencies failed: the contract between the runner (its
 # failure.json, bot/runner/failure.py says when each applies) and ingest, written once here.
 CLIENT_ERRORS = "client-errors"  # the client saw too many failed requests, or measured nothing
+# the job's commit could not be installed, or the installed build is not it: nothing of the build
+# was measured, so such a record is neither a breakage nor a bisection outcome
+BUILD_UNVERIFIED = "build-unverified"
 FAILURE_CAUSES = (
     "launch-failure",
     "out-of-memory",
@@ -192,7 +205,7 @@ FAILURE_CAUSES = (
     "crash",
     CLIENT_ERRORS,
     "timeout",
-    "build-unverified",  # the job's commit could not be installed, or the installed build is not it
+    BUILD_UNVERIFIED,
 )
 
 

@@ -27,8 +27,8 @@ from bot.attribution import driver
 from bot.attribution.bisect import FOUND, start
 from bot.config import AnalysisPolicy
 from bot.github import api as gh_api
-from bot.model import Build, ConfigKey, Job
-from bot.runner.build import installed_commit, same_commit
+from bot.model import Build, ConfigKey, Job, same_commit
+from bot.runner.build import installed_commit
 from bot.runner.job import spec_of
 
 pytest_plugins = ["standin.plugin"]
@@ -181,7 +181,7 @@ def test_each_commit_is_installed_verified_measured_and_filed_under_itself(histo
     assert ingest.returncode == 0, ingest.stderr
     sweeps = store.load_sweeps(store.open_store(f"sqlite:///{tmp_path / 'store.db'}"))
     assert len(sweeps) == len(jobs)
-    by_commit = {name: store.sweeps_at_commit(sweeps, sha) for name, sha in c.items()}
+    by_commit = {name: driver.at_commit(sweeps, sha) for name, sha in c.items()}
     # every stored sweep carries the commit it installed (the full one, also when asked by prefix)
     assert {s.build.commit for s in by_commit["slow"]} == {c["slow"]}
     (base,) = [s for s in by_commit["base"] if s.status == "ok"]

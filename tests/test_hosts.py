@@ -11,7 +11,7 @@ OLD, NEW = Build("vllm", "v1"), Build("vllm", "v2")
 
 
 def sweeps(build: Build, *run_ids: str) -> list[Sweep]:
-    return [Sweep(CONFIG, build, r, 0, (Point(1, 100.0, 50.0),)) for r in run_ids]
+    return [Sweep(CONFIG, build, r, (Point(1, 100.0, 50.0),)) for r in run_ids]
 
 
 def test_runs_on_shared_hosts_are_compared_and_the_rest_said():

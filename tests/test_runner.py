@@ -414,7 +414,15 @@ def test_client_error_threshold_is_more_than_five_percent():
 def test_failure_record_is_what_ingest_reads():
     lines = fl.read_log(HEAD_DIM_LOG)
     record = fl.failure_record("crash", "server exited during the warm-up", 1, lines)
-    assert set(record) == {"paretobot", "cause", "concurrency", "message", "log_tail"}
+    assert set(record) == {
+        "paretobot",
+        "run_id",
+        "at",
+        "cause",
+        "concurrency",
+        "message",
+        "log_tail",
+    }
     parsed = parse_failure(json.loads(json.dumps(record)))
     assert (parsed.cause, parsed.concurrency) == ("crash", 1)
     with pytest.raises(AssertionError):
@@ -602,3 +610,13 @@ def test_valid_jobs_the_runner_cannot_serve_are_refused_before_anything_runs(
     (job,) = parse_jobs([{**BASE, **changes}])
     with pytest.raises(JobError, match=expected):
         plan_job(job, 1, tmp_path, "local")
+
+
+def test_a_confirming_rerun_of_a_deterministic_failure_is_its_own_record():
+    """The same OOM with the same log, rerun to confirm it, must not be bytes ingest takes for a
+    copy of the first record (a copy is counted once): each record names its run and time."""
+    lines = ["torch.OutOfMemoryError: CUDA out of memory."]
+    first = fl.failure_record("out-of-memory", "oom", None, lines, run_id="r1-aa", at="t1")
+    again = fl.failure_record("out-of-memory", "oom", None, lines, run_id="r2-bb", at="t2")
+    assert json.dumps(first) != json.dumps(again)
+    assert parse_failure(first).cause == parse_failure(again).cause == "out-of-memory"

@@ -141,3 +141,19 @@ def test_recent_builds_weigh_more():
         math.sqrt((ss((0.9, 1, 1.1)) + ss((0.99, 1, 1.01))) / 4)
     )
     assert aged.df == pytest.approx(3.0)
+
+
+def test_a_build_that_could_not_be_installed_is_not_a_breakage():
+    """A build-unverified record (the runner could not install or verify the commit) measured
+    nothing of the build: no breakage, no unlock; runs of the build that did verify still count."""
+    from bot.model import BUILD_UNVERIFIED, Build, ConfigKey, Point, Sweep
+
+    config = ConfigKey("m", "fp8", "h200", "vllm", isl=128, osl=64, gpus=1, tp=1)
+    old, new = Build("vllm", "v1", "a" * 40), Build("vllm", "v2", "b" * 40)
+    curve = tuple(Point(c, 100.0 * c**0.5, 60.0 / c**0.2) for c in (1, 2, 4, 8))
+    base = [Sweep(config, old, f"b{i}", curve) for i in range(3)]
+    broken = Sweep(config, new, "c0", (), status="failed", cause=BUILD_UNVERIFIED)
+    v = judge(base, [broken], AnalysisPolicy())
+    assert v.kind == "inconclusive" and "build-unverified" in v.reason
+    fine = [Sweep(config, new, f"c{i}", curve) for i in (1, 2, 3)]
+    assert judge(base, [broken, *fine], AnalysisPolicy()).kind != "breakage"

@@ -22,6 +22,7 @@ from bot.analysis.stats import Estimate
 from bot.config import AnalysisPolicy, PriceTable
 from bot.model import (
     BREAKAGE,
+    BUILD_UNVERIFIED,
     IMPROVEMENT,
     INCONCLUSIVE,
     MIXED,
@@ -166,6 +167,13 @@ def judge(
     if not baseline or not candidate:
         raise ValueError("each side needs at least one sweep (ok or failed)")
     who = (baseline[0].config, baseline[0].build, candidate[0].build)
+    sides = (("baseline", baseline), ("candidate", candidate))
+    unverified = [n for n, runs in sides if all(s.cause == BUILD_UNVERIFIED for s in runs)]
+    if unverified:
+        why = "could not be installed or verified (build-unverified): nothing of it was measured"
+        return Verdict(*who, INCONCLUSIVE, f"the {' and '.join(unverified)} build {why}")
+    baseline = [s for s in baseline if s.cause != BUILD_UNVERIFIED]
+    candidate = [s for s in candidate if s.cause != BUILD_UNVERIFIED]
     base = [usable(s, policy) for s in baseline]
     cand = [usable(s, policy) for s in candidate]
     base_ok, cand_ok = any(s.points for s in base), any(s.points for s in cand)

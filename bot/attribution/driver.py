@@ -41,21 +41,25 @@ from bot.attribution.bisect import (
     say,
 )
 from bot.config import AnalysisPolicy
-from bot.model import SWEEP_OK, Build, Job, Sweep, UpstreamEvent
+from bot.model import (
+    BUILD_UNVERIFIED,
+    SWEEP_OK,
+    Build,
+    Job,
+    Sweep,
+    UpstreamEvent,
+    same_commit,
+)
 
 SweepsAt = Callable[[str], Sequence[Sweep]]  # commit -> the stored sweeps at that commit
 
 
 def at_commit(sweeps: Sequence[Sweep], commit: str) -> list[Sweep]:
-    """The runs of any build at this commit; a stored commit may be a prefix of the asked one
-    (results are keyed by the commit requested) or the other way round (7+ characters)."""
-    c = commit.lower()
+    """The runs of any build at this commit, matched by prefix either way (`same_commit`). A
+    build-unverified record measured nothing at that commit: it is no result (the probe waits,
+    is dispatched again after the timeout, then reported as without results)."""
     return [
-        s
-        for s in sweeps
-        if s.build.commit
-        and min(len(s.build.commit), len(c)) >= 7
-        and (s.build.commit.lower().startswith(c) or c.startswith(s.build.commit.lower()))
+        s for s in sweeps if same_commit(s.build.commit, commit) and s.cause != BUILD_UNVERIFIED
     ]
 
 

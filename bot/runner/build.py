@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from bot.model import same_commit
 from bot.runner import launch, process, system
 from bot.runner.commands import (
     JobSetup,
@@ -82,16 +83,6 @@ def resolve(
 # ---- the build at a commit: install, then verify ------------------------------------------------
 
 _HEX = re.compile(r"[0-9a-fA-F]{7,40}")
-MIN_PREFIX = 7
-
-
-def same_commit(a: str | None, b: str | None) -> bool:
-    """Two names of one commit: one is a prefix (7+ hex characters) of the other."""
-    if not a or not b:
-        return False
-    a, b = a.strip().lower(), b.strip().lower()
-    short, long = sorted((a, b), key=len)
-    return len(short) >= MIN_PREFIX and long.startswith(short)
 
 
 def installed_commit(output: str) -> str | None:

@@ -91,7 +91,10 @@ class _Run:
         log: str = "server.log",
     ) -> None:
         lines = fl.read_log(self.logs / log)
-        record = fl.failure_record(cause, message, concurrency, lines)
+        record = fl.failure_record(
+            cause, message, concurrency, lines,
+            run_id=self.record["results_run_id"], at=output.now_iso(),
+        )  # fmt: skip
         output.write_json(self.folder / f"r{repeat}" / output.FAILURE, record)
         rep = self.repeat_record(repeat)
         rep.update(status="failed", cause=cause, concurrency=concurrency, message=message)

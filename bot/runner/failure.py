@@ -174,12 +174,22 @@ def read_point(path: Path, result_format: str, num_prompts: int) -> PointResult:
 
 
 def failure_record(
-    cause: str, message: str, concurrency: int | None, lines: list[str]
+    cause: str,
+    message: str,
+    concurrency: int | None,
+    lines: list[str],
+    *,
+    run_id: str = "",
+    at: str = "",
 ) -> dict[str, Any]:
-    """failure.json, exactly as ingest reads it."""
+    """failure.json, exactly as ingest reads it. The run and time make each record its own fact:
+    a deterministic failure (the same OOM, the same log) rerun to confirm it must not read as a
+    byte copy of the first one (ingest counts a copy once)."""
     assert cause in CAUSES, cause
     return {
         "paretobot": "failure",
+        "run_id": run_id,
+        "at": at,
         "cause": cause,
         "concurrency": concurrency,
         "message": message,

@@ -306,16 +306,6 @@ def load_sweeps(
     return sweeps
 
 
-def sweeps_at_commit(sweeps: Iterable[Sweep], commit: str) -> list[Sweep]:
-    """The sweeps of builds at `commit`, matched by prefix (7+ hex characters either way): a probe
-    asked for by its full commit finds results filed under a nightly's short commit, and the
-    reverse. For the bisection's `sweeps_at`; a build whose commit does not match is never taken
-    for it (the runner records a mismatch as a build-unverified failure instead)."""
-    from bot.runner.build import same_commit
-
-    return [s for s in sweeps if same_commit(s.build.commit, commit)]
-
-
 def count_rows(engine: Engine, tables: Iterable[str] = ("files", "sweeps", "points")) -> dict:
     with engine.connect() as conn:
         return {
@@ -364,5 +354,4 @@ __all__ = [
     "quarantined",
     "record_dispatch",
     "save_bisection",
-    "sweeps_at_commit",
 ]
