@@ -340,6 +340,9 @@ class Job:
     baseline: Build | None = None  # what the build is judged against
     # run the baseline in this job too, repeats interleaved on the same runner (runners differ)
     interleave: bool = False
+    # the hand-written settings of a stored job this one repeats (recipe, env, extra_args, ...),
+    # as JSON: a bisection probe of a configuration outside the matrix runs as it was run
+    settings: str = ""
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -136,3 +137,22 @@ def test_a_job_without_baseline_is_left_alone():
     (job,) = parse_jobs([{**one, "isl": 128, "osl": 64, "concurrencies": [1]}])
     assert interleave([job]) == [job]
     assert replace(Build("vllm", "v1"), commit="abc").selector == "v1"
+
+
+def test_a_job_repeating_a_stored_one_keeps_its_hand_written_settings():
+    """A bisection probe of a configuration outside the matrix is rebuilt from the job its run
+    ran (paretobot-run.json): recipe, env and server flags travel; the build is the probe's."""
+    from bot.app.attribute import _from_run
+    from bot.runner.job import spec_of
+
+    stored = json.loads(
+        (Path(__file__).parent / "data" / "jobs" / "vllm-cpu-tiny.json").read_text()
+    )
+    config = MATRIX[0].config
+    probe = _from_run(config, stored, Build("vllm", "ROCm/aiter@0123456789ab", "0123456789ab" * 3))
+    spec = spec_of(probe)
+    assert (spec.extra_args, spec.env, spec.num_prompts) == (
+        stored["extra_args"], stored["env"], stored["num_prompts"],
+    )  # fmt: skip
+    assert spec.timeouts.health_s == stored["timeouts"]["health_s"]
+    assert (spec.commit, spec.version) == ("0123456789ab" * 3, "ROCm/aiter@0123456789ab")

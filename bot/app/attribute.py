@@ -3,6 +3,7 @@ bisection (dispatched probe by probe, one step per call) when the ranking is not
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
@@ -57,7 +58,7 @@ def _from_run(config: ConfigKey, spec: dict, build: Build) -> Job:
         config=config, entry=str(spec.get("entry", "")), model_id=str(spec["model"]),
         image=str(spec.get("image", "")), runner=str(spec.get("runner", "")),
         concurrencies=tuple(int(c) for c in spec["concurrencies"]), repeats=REPEATS,
-        build=build, reasons=("bisection",),
+        build=build, reasons=("bisection",), settings=json.dumps(spec, sort_keys=True),
     )  # fmt: skip
 
 

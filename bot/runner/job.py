@@ -190,6 +190,13 @@ def unsupported(job: JobSpec) -> str:
     return ""
 
 
+# what a person (or an earlier job) set that the planner does not: kept when a job repeats one
+HAND_WRITTEN = (
+    "served_model_name", "tokenizer", "num_prompts", "random_range_ratio", "extra_args", "env",
+    "max_model_len", "warmup", "timeouts", "recipe",
+)  # fmt: skip
+
+
 def spec_of(job: Job) -> JobSpec:
     """A planned job in the wire format the benchmark workflow's matrix and `run-job` read: the
     one place the dispatcher's side of the contract is written, validated as the runner will."""
@@ -198,7 +205,7 @@ def spec_of(job: Job) -> JobSpec:
     if job.interleave and job.baseline is not None:
         b = job.baseline
         again = BaselineSpec(version=b.version, commit=b.commit, image=b.image or job.image)
-    return JobSpec(
+    spec = JobSpec(
         baseline=again,
         config=c.slug, entry=job.entry, model=job.model_id, model_key=c.model, image=job.image,
         runner=job.runner, framework=job.build.framework, version=job.build.version,
@@ -207,6 +214,11 @@ def spec_of(job: Job) -> JobSpec:
         tp=c.tp, ep=c.ep, pp=c.pp, dp_attention=c.dp_attention, spec_method=c.spec_method,
         disagg=c.disagg, isl=c.isl, osl=c.osl, scenario=c.scenario,
     )  # fmt: skip
+    if not job.settings:
+        return spec
+    stored = json.loads(job.settings)
+    kept = {k: stored[k] for k in HAND_WRITTEN if k in stored}
+    return JobSpec.model_validate(spec.model_dump(mode="json", exclude_unset=True) | kept)
 
 
 def interleave(jobs: list[JobSpec]) -> list[JobSpec]:
