@@ -343,6 +343,8 @@ class Job:
     # the hand-written settings of a stored job this one repeats (recipe, env, extra_args, ...),
     # as JSON: a bisection probe of a configuration outside the matrix runs as it was run
     settings: str = ""
+    # the repository whose change the build is (vllm-project/vllm, ROCm/aiter under vLLM, ...)
+    upstream: str = ""
 
 
 @dataclass(frozen=True)

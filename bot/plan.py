@@ -183,6 +183,7 @@ def _job(
         config=template.config, entry=template.entry, model_id=template.model_id, image=image,
         runner=template.runner, concurrencies=template.concurrencies, repeats=budget.repeats,
         build=build_of(event, framework), reasons=reasons, baseline=baseline,
+        upstream=event.upstream,
     )  # fmt: skip
 
 

@@ -343,3 +343,24 @@ def test_bisection_finds_the_culprit_through_the_standin(github_standin, engine,
     # a rerun of a step on a finished bisection dispatches nothing
     driver.step(engine, actions, b, template, sweeps_at(engine), POLICY, settle_seconds=0)
     assert len(s.dispatches(BENCH)) == probes
+
+
+def test_attribution_lists_the_prs_of_the_upstream_the_runs_were_dispatched_for(monkeypatch):
+    """An AITER build runs under vLLM; its stored job names ROCm/aiter as its upstream, so the
+    PRs are listed there, not in the framework's default upstream."""
+    import json as _json
+
+    from bot.analysis.verdict import Verdict
+    from bot.app import attribute as app_attribute
+    from bot.model import Build, ConfigKey, Run
+
+    config = ConfigKey("m", "fp8", "mi355x", "vllm", isl=128, osl=64, gpus=8, tp=8)
+    cand = Build("vllm", "v0.1.10", "d" * 40)
+    verdict = Verdict(config, Build("vllm", "v0.1.9", "c" * 40), cand, "regression", "x")
+    job = _json.dumps({"upstream": "ROCm/aiter"})
+    runs = [Run("other", measured=((config.slug, Build("vllm", "v0", "e" * 40)),), job=job),
+            Run("r1", measured=((config.slug, cand),), job=job)]  # fmt: skip
+    monkeypatch.setattr(app_attribute.store, "load_runs", lambda engine: runs)
+    assert app_attribute._dispatched_upstream(None, verdict) == "ROCm/aiter"
+    monkeypatch.setattr(app_attribute.store, "load_runs", lambda engine: runs[:1])
+    assert app_attribute._dispatched_upstream(None, verdict) == ""  # no run of this build

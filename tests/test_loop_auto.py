@@ -112,6 +112,7 @@ def test_a_release_is_dispatched_measured_judged_and_published_without_a_human(
     assert (sent["baseline"], sent["candidate"]) == ("v0.32.0", "v0.32.1")  # the matrix build
     (job,) = json.loads(sent["jobs"])
     assert job["baseline"]["version"] == "v0.32.0"  # measured again beside the candidate
+    assert job["upstream"] == VLLM  # attribution lists its PRs there
 
     results = benchmark_workflow(world, sent, tmp_path)
     folders = sorted(p.parent.parent.name for p in results.glob("*/*/r0/paretobot-meta.json"))

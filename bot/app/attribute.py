@@ -139,6 +139,16 @@ def _bisection(
     )  # fmt: skip
 
 
+def _dispatched_upstream(engine: Engine, verdict: Verdict) -> str:
+    """The upstream the candidate's runs were dispatched for (their stored job says so): a build
+    of AITER under vLLM is attributed to ROCm/aiter's PRs, not vLLM's."""
+    for run in reversed(store.load_runs(engine)):
+        spec = run.job_spec or {}
+        if (verdict.config.slug, verdict.candidate) in run.measured and spec.get("upstream"):
+            return str(spec["upstream"])
+    return ""
+
+
 def attribution_for(
     engine: Engine, verdict: Verdict, options: Options = Options()
 ) -> tuple[Attribution, Bisection | None]:
@@ -149,7 +159,9 @@ def attribution_for(
         raise AttributionError(
             f"build {missing.label} has no commit: cannot list the PRs between builds"
         )
-    repo = repo_for(verdict.config.framework, options.repo)
+    repo = (
+        options.repo or _dispatched_upstream(engine, verdict) or repo_for(verdict.config.framework)
+    )
     pulls = pulls_between(gh_api.connect(gh_api.settings_from_env()), repo, base, head)
     attribution = attribute(verdict, pulls)
     bisection = None

@@ -101,7 +101,7 @@ def probe_job(template: Job, b: Bisection, index: int, runs: int) -> Job:
     build = Build(template.build.framework, f"{b.repo}@{commit[:12]}", commit)
     return replace(
         template, build=build, repeats=runs, reasons=("bisection",), baseline=None,
-        interleave=False,
+        interleave=False, upstream=b.repo,
     )  # fmt: skip
 
 

@@ -87,6 +87,8 @@ class JobSpec(BaseModel):
     osl: int = Field(ge=0, le=10_000_000)
     scenario: str = "fixed-seq-len"
     baseline: BaselineSpec | None = None  # run it too, repeats interleaved with this build's
+    # the repository whose change the build is: attribution lists the PRs there
+    upstream: str = ""
 
     # hand-written jobs
     served_model_name: str | None = Field(None, min_length=1)
@@ -207,6 +209,7 @@ def spec_of(job: Job) -> JobSpec:
         again = BaselineSpec(version=b.version, commit=b.commit, image=b.image or job.image)
     spec = JobSpec(
         baseline=again,
+        upstream=job.upstream,
         config=c.slug, entry=job.entry, model=job.model_id, model_key=c.model, image=job.image,
         runner=job.runner, framework=job.build.framework, version=job.build.version,
         commit=job.build.commit, concurrencies=list(job.concurrencies), repeats=job.repeats,
