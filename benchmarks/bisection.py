@@ -28,7 +28,7 @@ from bot import dispatch, store
 from bot.analysis.noise import noise_model
 from bot.app.ingest import ingest
 from bot.attribution import driver
-from bot.attribution.bisect import FOUND, first_repeats, start
+from bot.attribution.bisect import FOUND, default_budget, first_repeats, start
 from bot.config import AnalysisPolicy
 from bot.ingest import Metadata
 from bot.model import Build, ConfigKey, Job
@@ -42,6 +42,7 @@ TEMPLATE = Job(CONFIG, "tiny-bf16-cpu-vllm", "tiny", "", "cpu", (1, 2, 4, 8), 3,
                Build("vllm", "x"), ())  # fmt: skip
 POLICY = AnalysisPolicy()
 HISTORY = 5  # nightly builds of the configuration stored before the change
+PER_PROBE = 5  # the budget: runs per noise-free probe, plus 10 for the ends (default_budget)
 # (name, noise per point, step, kind): a step is a throughput change; unlock/breakage are failures
 SETTINGS = [
     ("3% noise, 10% step", 0.03, -0.10, "perf"),
@@ -127,7 +128,7 @@ def one(
         actions = dispatch.GitHubActions(post=posts.append, titles=lambda: set())
         log2 = math.ceil(math.log2(n - 1))
         repeats = first_repeats(noise.summary_sd, step, confidence) if kind == "perf" else 1
-        budget = 5 * log2 + 10
+        budget = default_budget(n, PER_PROBE)
         b = start("k", CONFIG.slug, "r", commits, budget, repeats, confidence=confidence)
         driver.save(engine, b)
         answered = 0

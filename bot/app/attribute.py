@@ -13,7 +13,7 @@ from bot.analysis.noise import noise_model
 from bot.analysis.verdict import Verdict
 from bot.attribution import driver
 from bot.attribution.attribute import attribute, commits_of
-from bot.attribution.bisect import Bisection, expected_runs, first_repeats, run_values, start
+from bot.attribution.bisect import Bisection, default_budget, first_repeats, run_values, start
 from bot.attribution.rank import probe_priority
 from bot.config import ConfigError, load_policy
 from bot.config.matrix import load_matrix
@@ -125,8 +125,7 @@ def _bisection(
             else 0.0
         )
         repeats = first_repeats(noise.summary_sd, change, 0.99)
-        log2 = expected_runs(len(commits), 1)
-        budget = options.budget or 5 * log2 + 10
+        budget = options.budget or default_budget(len(commits))
         b = start(
             key, verdict.config.slug, repo, commits, budget, repeats, priority=priority,
             gpu_hours_budget=options.gpu_hours,

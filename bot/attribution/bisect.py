@@ -134,6 +134,12 @@ def expected_runs(commits: int, repeats: int) -> int:
     return max(0, math.ceil(math.log2(max(commits - 1, 1)))) * repeats
 
 
+def default_budget(commits: int, per_probe: int = 5, ends: int = 10) -> int:
+    """Runs a bisection may spend unless told: `per_probe` runs for each of the ceil(log2 N)
+    probes a noise-free search needs, and `ends` for re-measuring the two ends."""
+    return expected_runs(commits, per_probe) + ends
+
+
 def _guided_probe(b: Bisection) -> int | None:
     """A probe that tests the likeliest remaining candidate (its commit, then its parent)."""
     if b.guided >= MAX_GUIDED:
