@@ -20,6 +20,7 @@ from typing import Any
 from bot.ingest.fields import IngestError
 from bot.model import Build
 from bot.runner.job import JobError, parse_jobs
+from bot.runner.system import run_url
 
 MAX_TEXT = 200  # runner, artifact, host, run ids: names, not prose
 MAX_JOB_CHARS = 64 * 1024  # the job as JSON; run-job refuses job files over 1 MiB
@@ -28,8 +29,6 @@ MAX_GPUS = 4096
 # markdown link or an HTML attribute, no login, query or fragment
 URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~%/+-]*)?")
 RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+-]*")
-_REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
-_DIGITS = re.compile(r"[0-9]{1,20}")
 
 
 @dataclass(frozen=True)
@@ -89,16 +88,10 @@ def _url(links: Mapping[str, Any], dispatch: Mapping[str, Any]) -> str:
                 f"field 'links.run_url' is not a plain http(s) address: {str(url)!r:.60}"
             )
         return url
-    repo, run = dispatch.get("GITHUB_REPOSITORY"), dispatch.get("GITHUB_RUN_ID")
-    attempt = dispatch.get("GITHUB_RUN_ATTEMPT")
-    server = dispatch.get("GITHUB_SERVER_URL") or "https://github.com"
-    if not all(isinstance(v, str) for v in (repo, run, server)):
+    names = ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID", "GITHUB_RUN_ATTEMPT")
+    if not all(isinstance(dispatch.get(n, ""), str) for n in names):
         return ""
-    if not _REPO.fullmatch(repo) or not _DIGITS.fullmatch(run):
-        return ""
-    url = f"{server.rstrip('/')}/{repo}/actions/runs/{run}"
-    if isinstance(attempt, str) and _DIGITS.fullmatch(attempt):
-        url += f"/attempts/{attempt}"
+    url = run_url({n: dispatch[n] for n in names if n in dispatch}) or ""  # as the runner builds it
     return url if len(url) <= 2 * MAX_TEXT and URL.fullmatch(url) else ""
 
 
