@@ -38,20 +38,29 @@ class Dispatch:
         """What the benchmark workflow's run-name renders to (it must contain the key)."""
         return f"benchmark {self.key}"
 
+    @property
+    def builds(self) -> tuple[str, str]:
+        """(baseline, candidate) as analyze.yml names them; `chunk` keeps one pair per dispatch."""
+        return builds(self.jobs[0])
+
     def inputs(self) -> dict[str, str]:
         jobs = json.dumps([job_json(job) for job in self.jobs], separators=(",", ":"))
         if len(jobs) > MAX_INPUT_CHARS:
             raise ValueError(f"dispatch {self.key}: jobs input is {len(jobs)} characters")
-        first = self.jobs[0]
+        baseline, candidate = self.builds
         return {
             "jobs": jobs,
             "key": self.key,
             "upstream": self.event.upstream,
             "event": self.event.key,
-            # what analyze.yml compares once the results are in (one pair per dispatch: chunk)
-            "baseline": first.baseline.selector if first.baseline else "",
-            "candidate": first.build.selector,
+            "baseline": baseline,  # what analyze.yml compares once the results are in
+            "candidate": candidate,
         }
+
+
+def builds(job: Job) -> tuple[str, str]:
+    """The job's (baseline, candidate) selectors: the pair its dispatch names."""
+    return (job.baseline.selector if job.baseline else "", job.build.selector)
 
 
 def job_json(job: Job) -> dict[str, Any]:
@@ -69,8 +78,7 @@ def chunk(event: UpstreamEvent, jobs: Sequence[Job], per_dispatch: int) -> list[
     of one event can have different baselines: the matrix build differs per framework)."""
     pairs: dict[tuple[str, str], list[Job]] = {}
     for job in jobs:
-        base = job.baseline.selector if job.baseline else ""
-        pairs.setdefault((base, job.build.selector), []).append(job)
+        pairs.setdefault(builds(job), []).append(job)
     groups = [
         group[i : i + per_dispatch]
         for group in pairs.values()

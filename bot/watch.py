@@ -145,8 +145,7 @@ def _baseline_context(
 
 
 def _sent(d: dispatch.Dispatch, outcome: str) -> Sent:
-    inputs = d.inputs()
-    return Sent(d.key, outcome, inputs["baseline"], inputs["candidate"])
+    return Sent(d.key, outcome, *d.builds)
 
 
 def handle(ctx: Context, event: UpstreamEvent, upstream: Upstream) -> Handled:
