@@ -94,12 +94,17 @@ def same_hosts(
 
 
 def verdicts(
-    engine: Engine, baseline: str, candidate: str, config: str | None = None
+    engine: Engine,
+    baseline: str,
+    candidate: str,
+    config: str | None = None,
+    runs: Mapping[str, Run] | None = None,
 ) -> list[Verdict]:
     """One verdict per configuration measured on both builds, with the noise of its other builds;
-    runs matched by host where the store knows it (`same_hosts`)."""
+    runs matched by host where the store knows it (`same_hosts`). `runs`: the run records, when
+    the caller has read them already (it shows them beside the verdicts)."""
     policy, prices = load_policy(), load_prices()
-    runs = runs_by_id(engine)
+    runs = runs_by_id(engine) if runs is None else runs
     found = []
     for sweeps in grouped(engine, config).values():
         base, cand = select.pick(sweeps, baseline), select.pick(sweeps, candidate)

@@ -233,8 +233,8 @@ def print_frontier(f: Frontier, suspect: Sequence[SuspectPoint] = ()) -> None:
 def cmd_compare(args: argparse.Namespace) -> int:
     fail_on = actions.parse_kinds(args.fail_on) if args.fail_on is not None else frozenset()
     engine = store.open_store(args.db)
-    verdicts = judge.verdicts(engine, args.baseline, args.candidate, args.config)
     runs = judge.runs_by_id(engine)
+    verdicts = judge.verdicts(engine, args.baseline, args.candidate, args.config, runs)
     markdown = report.verdicts_markdown(verdicts, load_policy(), runs)
     if args.json:
         print_json([report.verdict_json(v, runs) for v in verdicts])
