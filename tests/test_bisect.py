@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from bot import dispatch, store
 from bot.attribution import driver
@@ -23,9 +24,13 @@ from bot.attribution.bisect import (
     UNCLEAR,
     UNCLEAR_AFTER_BUDGET,
     UNLIKE_ENDS,
+    _within,
+    culprit_posterior,
     decide_performance,
     expected_runs,
+    history_noise,
     record,
+    run_values,
     start,
 )
 from bot.config import AnalysisPolicy
@@ -293,9 +298,10 @@ def test_unclear_after_the_budget_differs_from_out_of_budget(engine):
     assert b.status == OUT_OF_BUDGET and 10 <= b.runs <= 14, b.log  # spent
     assert "culprit is in" in b.log[-1]
     # a probe that stays unclear through its own most runs: unclear, with the budget left
+    # (noise the size of the step in every point: four runs of a probe cannot tell)
     stuck = start("c", CONFIG.slug, "r", COMMITS, budget=200, repeats=3, max_probe_runs=4)
     driver.save(engine, stuck)
-    b = drive(engine, Posts(), "c", noisy(0.15))
+    b = drive(engine, Posts(), "c", noisy(0.4))
     assert b.status == UNCLEAR_AFTER_BUDGET, b.log
     assert "P(like the candidate)" in b.log[-1] and b.runs < 100
 
@@ -364,3 +370,47 @@ def test_attribution_lists_the_prs_of_the_upstream_the_runs_were_dispatched_for(
     assert app_attribute._dispatched_upstream(None, verdict) == "ROCm/aiter"
     monkeypatch.setattr(app_attribute.store, "load_runs", lambda engine: runs[:1])
     assert app_attribute._dispatched_upstream(None, verdict) == ""  # no run of this build
+
+
+def test_run_values_match_runs_at_equal_load():
+    """A run's value is its mean log throughput over the concurrencies every working run
+    reached (computed here by hand); a run missing a concurrency narrows the set for all."""
+    full = measured(COMMITS[0], 0, seed=1, sd=0.05)
+    short = replace(measured(COMMITS[1], 0, seed=2, sd=0.05), points=full.points[:3])
+    values = run_values({0: [full], 1: [short]}, POLICY)
+    for i, sweep in ((0, full), (1, short)):
+        by_hand = sum(math.log(p.tput_per_gpu) for p in sweep.points[:3]) / 3
+        assert values[i] == [pytest.approx(by_hand, abs=1e-12)]
+
+
+def test_a_slow_run_neither_inflates_the_noise_nor_moves_the_step():
+    """Real GPU sweeps show one slow repeat in three (../shared/data/gpu): a run 20% down at a
+    good commit must not read as 'this commit is bad', nor make every run look noisy."""
+    rng = np.random.default_rng(7)
+    sd = 0.02
+    clean = [[float(rng.normal(0, sd)) for _ in range(3)] for _ in range(6)]
+    slow = [g[:] for g in clean]
+    slow[1][0] += math.log(0.8)
+    ss, df = _within(slow)
+    plain = [x for g in slow for x in g]
+    naive = math.sqrt(sum(sum((x - sum(g) / 3) ** 2 for x in g) for g in slow) / 12)
+    assert naive > 2 * sd  # what the plain estimate makes of it
+    assert math.sqrt(ss / df) < 1.5 * sd < naive, (math.sqrt(ss / df), plain)
+    # commits 0..5 good (index 1 has the slow run), 6..9 bad by -10%
+    values = {i: g for i, g in enumerate(clean)}
+    values |= {6 + i: [x - 0.105 for x in g] for i, g in enumerate(clean[:4])}
+    values[3] = slow[1]  # the slow run lands on a good commit just before the step
+    post = culprit_posterior(values, 10, sd**2, -0.105)
+    assert max(range(10), key=post.__getitem__) == 6 and post[6] > 0.9
+
+
+def test_history_noise_is_measured_in_the_bisections_units_and_leaves_the_window_out():
+    runs = [measured(COMMITS[0], r, seed=300 + r, sd=0.03) for r in range(4)]
+    window = [measured(COMMITS[5], r, seed=400 + r, sd=0.3) for r in range(4)]
+    sd, df = history_noise(runs + window, POLICY, exclude=[COMMITS[5]])
+    values = run_values({0: runs}, POLICY)[0]
+    mean = sum(values) / 4
+    # clean runs keep (almost) full weight: the plain pooled estimate, 3 df
+    plain = math.sqrt(sum((x - mean) ** 2 for x in values) / 3)
+    assert df == pytest.approx(3, abs=0.05) and sd == pytest.approx(plain, rel=0.05)
+    assert history_noise(window, POLICY, exclude=[COMMITS[5][:9]]) is None  # prefix matched

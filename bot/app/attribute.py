@@ -9,11 +9,17 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from bot import dispatch, store
-from bot.analysis.noise import noise_model
 from bot.analysis.verdict import Verdict
 from bot.attribution import driver
 from bot.attribution.attribute import attribute, commits_of
-from bot.attribution.bisect import Bisection, default_budget, first_repeats, run_values, start
+from bot.attribution.bisect import (
+    Bisection,
+    default_budget,
+    first_repeats,
+    history_noise,
+    run_values,
+    start,
+)
 from bot.attribution.rank import probe_priority
 from bot.config import ConfigError, load_policy
 from bot.config.matrix import load_matrix
@@ -114,7 +120,7 @@ def _bisection(
         return b
     policy = load_policy()
     sweeps = [s for s in store.load_sweeps(engine) if s.config == verdict.config]
-    noise = noise_model(sweeps, policy, exclude=(verdict.baseline, verdict.candidate))
+    prior = history_noise(sweeps, policy, exclude=commits)
     template = _template(engine, verdict)
     if b is None:
         ends = {0: driver.at_commit(sweeps, commits[0]), 1: driver.at_commit(sweeps, commits[-1])}
@@ -124,7 +130,7 @@ def _bisection(
             if values.get(0) and values.get(1)
             else 0.0
         )
-        repeats = first_repeats(noise.summary_sd, change, 0.99)
+        repeats = first_repeats(prior[0] if prior else None, change, 0.99)
         budget = options.budget or default_budget(len(commits))
         b = start(
             key, verdict.config.slug, repo, commits, budget, repeats, priority=priority,
@@ -134,7 +140,7 @@ def _bisection(
         driver.save(engine, b)
     return driver.step(
         engine, _actions(), b, template, lambda c: driver.at_commit(sweeps, c), policy,
-        settle_seconds=options.settle_seconds, noise=noise,
+        settle_seconds=options.settle_seconds, prior=prior,
     )  # fmt: skip
 
 

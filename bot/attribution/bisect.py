@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from bot.analysis.frontier import frontier_of, is_range, matched_summary, shared_range
 from bot.analysis.verdict import usable
 from bot.config import AnalysisPolicy
-from bot.model import SWEEP_OK, Sweep
+from bot.model import SWEEP_OK, Sweep, same_commit
 
 GOOD, BAD, UNCLEAR = "good", "bad", "unclear"
 RUNNING, FOUND = "running", "found"
@@ -233,10 +233,20 @@ class Decision:
 def run_values(
     by_index: Mapping[int, Sequence[Sweep]], policy: AnalysisPolicy
 ) -> dict[int, list[float]]:
-    """One number per working run: its mean log throughput over the range all these runs reach
-    (log peak throughput where they share no range)."""
+    """One number per working run: its mean log throughput per GPU over the concurrencies every
+    working run reached. Every probe is the same job at another commit, so runs are matched by
+    the load they were given; a closed-loop client's throughput carries any change in latency
+    too. Matching at equal load averages every point's noise, where a frontier-matched summary
+    (what a comparison of two jobs needs) leans on the one or two points inside the range all
+    runs share (measured: 6-7% against 4% run noise at 8% per point and four concurrencies).
+    Without a concurrency every run reached: the frontier-matched summary, else log peak."""
     runs = {i: [usable(s, policy) for s in ss] for i, ss in by_index.items()}
     runs = {i: [s for s in ss if s.status == SWEEP_OK and s.points] for i, ss in runs.items()}
+    every = [s for ss in runs.values() for s in ss]
+    loads = [{p.concurrency for p in s.points} for s in every]
+    shared = set.intersection(*loads) if loads else set()
+    if shared:
+        return {i: [_at_load(s, shared) for s in ss] for i, ss in runs.items()}
     frontiers = {i: [frontier_of([s]) for s in ss] for i, ss in runs.items()}
     span = shared_range([f for fs in frontiers.values() for f in fs])
     if is_range(span):
@@ -248,10 +258,64 @@ def run_values(
     }
 
 
+def _at_load(sweep: Sweep, concurrencies: set[int]) -> float:
+    by_conc: dict[int, list[float]] = {}
+    for p in sweep.points:
+        if p.concurrency in concurrencies and p.tput_per_gpu > 0:
+            by_conc.setdefault(p.concurrency, []).append(math.log(p.tput_per_gpu))
+    return sum(sum(v) / len(v) for v in by_conc.values()) / len(by_conc)
+
+
+def history_noise(
+    sweeps: Sequence[Sweep], policy: AnalysisPolicy, exclude: Sequence[str] = ()
+) -> tuple[float, float] | None:
+    """(sd, df) of `run_values` between runs of one build, pooled over the configuration's
+    builds with two or more runs: the prior the bisection's own noise estimate starts from, in
+    the units it measures. Runs at the commits in `exclude` (the bisection's window, whose runs
+    it pools itself) are left out."""
+    groups: dict[object, list[Sweep]] = {}
+    for s in sweeps:
+        if not any(same_commit(s.build.commit, c) for c in exclude if s.build.commit):
+            groups.setdefault(s.build, []).append(s)
+    ss, df = _within(run_values({0: g}, policy).get(0, []) for g in groups.values())
+    return (math.sqrt(ss / df), df) if df else None
+
+
+def _within(groups: Iterable[Sequence[float]]) -> tuple[float, float]:
+    """(sum of squares, degrees of freedom) of runs around their commit's level, pooled over
+    commits. A run far off its level (SLOW_RUN) would inflate the noise of every later decision
+    and the runs each probe is given: runs are weighted by how surely they are on their level,
+    as `culprit_posterior` weighs them (a few reweighting steps from the plain estimate)."""
+    groups = [list(g) for g in groups if len(g) > 1]
+    df = float(sum(len(g) - 1 for g in groups))
+    # start from the median of the squared differences of two runs of one commit (2 var each;
+    # a chi-square of 1 df has its median at 0.455): a slow run spoils only the pairs it is in,
+    # where it would shift its commit's mean and so every residual there
+    squares = sorted(
+        (g[i] - g[j]) ** 2 / 2 / 0.455 for g in groups for i in range(len(g)) for j in range(i)
+    )
+    ss = squares[len(squares) // 2] * df if squares else 0.0
+    if ss <= 0:  # half the runs identical to their commit's mean: the plain estimate
+        ss = sum(sum((x - sum(g) / len(g)) ** 2 for x in g) for g in groups)
+    floor = math.log(SLOW_RUN * SLOW_DENSITY)
+    for _ in range(5):
+        if ss <= 0 or df <= 0:
+            break
+        sd = math.sqrt(ss / df)
+        ss = df = 0.0
+        for g in groups:
+            m = sorted(g)[len(g) // 2]
+            for _ in range(2):
+                w = [_on_level(x, m, sd, floor) for x in g]
+                m = sum(wi * x for wi, x in zip(w, g, strict=True)) / max(sum(w), 1e-12)
+            ss += sum(wi * (x - m) ** 2 for wi, x in zip(w, g, strict=True))
+            df += max(0.0, sum(w) - 1)
+    return ss, df
+
+
 def _pooled(values: Mapping[int, Sequence[float]], prior: tuple[float, float] | None):
     """Run-to-run variance within commits, moderated by the noise history (sd, df)."""
-    ss = sum(sum((x - sum(v) / len(v)) ** 2 for x in v) for v in values.values() if len(v) > 1)
-    df = sum(len(v) - 1 for v in values.values() if len(v) > 1)
+    ss, df = _within(values.values())
     if prior is not None and prior[1] > 0:
         ss += prior[0] ** 2 * prior[1]
         df += prior[1]
@@ -265,12 +329,19 @@ def _log_normal(x: float, mean: float, var: float) -> float:
     return -0.5 * math.log(2 * math.pi * var) - (x - mean) ** 2 / (2 * var)
 
 
+FIRST_MOST = 4  # more runs are added where they decide something, not sent up front
+
+
 def first_repeats(sd: float | None, change: float, confidence: float, least: int = 2) -> int:
     """Runs a probe needs for its expected evidence to reach the confidence at this noise."""
     if sd is None or change == 0:
         return 3
     threshold = math.log(confidence / (1 - confidence))
-    return max(least, min(10, math.ceil(2 * threshold * sd**2 / change**2)))
+    return max(least, min(FIRST_MOST, math.ceil(2 * threshold * sd**2 / change**2)))
+
+
+SLOW_RUN = 0.05  # share of runs that are off for reasons of their own (a slow host, a hiccup)
+SLOW_DENSITY = 1.0  # where such a run lands: anywhere within about +-50% (log scale)
 
 
 def culprit_posterior(
@@ -279,23 +350,52 @@ def culprit_posterior(
     """P(the first commit like the candidate is k), k = 1..n-1 (index 0 unused), from every
     measured commit's runs: a step at k puts the commits before it on one level and the rest on
     another; each level is fitted, and a split whose step points against the change is ruled
-    out. Uniform prior over k."""
+    out. Uniform prior over k.
+
+    A run is either on its level (normal, `var`) or, with probability SLOW_RUN, off for reasons
+    of its own: one slow repeat in three is what real GPU sweeps show (../shared/data/gpu), and
+    under a plain normal model such a run at a good commit reads as strong evidence that it is
+    bad. The levels are fitted with the same model (a few reweighting steps)."""
     measured = sorted(i for i, v in values.items() if v)
+    sd = math.sqrt(var)
+    floor = math.log(SLOW_RUN * SLOW_DENSITY)
+
+    def fit(xs: list[float]) -> tuple[float, float]:
+        """(level, log-likelihood) of these runs around one level, slow runs allowed."""
+        m = sorted(xs)[len(xs) // 2]
+        for _ in range(3):
+            w = [_on_level(x, m, sd, floor) for x in xs]
+            m = sum(wi * x for wi, x in zip(w, xs, strict=True)) / max(sum(w), 1e-12)
+        return m, sum(_mixture(x, m, var, floor) for x in xs)
+
     logs = [-math.inf] * n
     for k in range(1, n):
         left = [x for i in measured if i < k for x in values[i]]
         right = [x for i in measured if i >= k for x in values[i]]
         if not left or not right:
             continue
-        ml, mr = sum(left) / len(left), sum(right) / len(right)
+        (ml, ll), (mr, lr) = fit(left), fit(right)
         if (mr - ml) * change < 0:
             continue
-        rss = sum((x - ml) ** 2 for x in left) + sum((x - mr) ** 2 for x in right)
-        logs[k] = -rss / (2 * var)
+        logs[k] = ll + lr
     top = max(logs)
+    if top == -math.inf:  # no split has the step's direction: nothing is known yet
+        return [0.0] + [1 / (n - 1)] * (n - 1)
     weights = [math.exp(x - top) if x > -math.inf else 0.0 for x in logs]
     total = sum(weights)
     return [w / total for w in weights]
+
+
+def _mixture(x: float, mean: float, var: float, floor: float) -> float:
+    """log((1 - SLOW_RUN) N(x; mean, var) + SLOW_RUN * SLOW_DENSITY)"""
+    a = math.log(1 - SLOW_RUN) + _log_normal(x, mean, var)
+    return max(a, floor) + math.log1p(math.exp(-abs(a - floor)))
+
+
+def _on_level(x: float, mean: float, sd: float, floor: float) -> float:
+    """The posterior that run `x` is on its level rather than slow for reasons of its own."""
+    a = math.log(1 - SLOW_RUN) + _log_normal(x, mean, sd * sd)
+    return 1 / (1 + math.exp(min(700.0, floor - a)))
 
 
 MIN_LEVEL_RUNS = 6  # runs each side's level rests on before a culprit is named
@@ -340,24 +440,28 @@ def decide_performance(
     top = max(range(len(post)), key=post.__getitem__)
     if post[top] >= b.confidence:
         # a level resting on few runs can be off by chance and make every probe look like the
-        # other side: before naming the culprit, each side's level rests on MIN_LEVEL_RUNS
-        thin = [
-            (max(i for i in values if i < top and values[i]), "baseline", left)
-            for left in [sum(len(v) for i, v in values.items() if i < top)]
-            if left < MIN_LEVEL_RUNS
-        ] + [
-            (min(i for i in values if i >= top and values[i]), "candidate", right)
-            for right in [sum(len(v) for i, v in values.items() if i >= top)]
-            if right < MIN_LEVEL_RUNS
-        ]
-        if not thin:
+        # other side, and so can the few runs of the commit next to the step (a probe read on
+        # one side is not measured again): before naming the culprit, each side's level rests
+        # on MIN_LEVEL_RUNS and the two commits the step lies between on one run more than a
+        # probe's first runs
+        asks: dict[int, int] = {}
+        words = []
+        for side, near, level in (
+            ("baseline", max(i for i in values if i < top and values[i]),
+             sum(len(v) for i, v in values.items() if i < top)),
+            ("candidate", min(i for i in values if i >= top and values[i]),
+             sum(len(v) for i, v in values.items() if i >= top)),
+        ):  # fmt: skip
+            more = max(b.repeats + 1 - len(values[near]), MIN_LEVEL_RUNS - level, 0)
+            if more:
+                asks[near] = more
+                words.append(f"{more} more at index {near}, the {side} side of the step "
+                             f"({len(values[near])} runs there, {level} on that side)")  # fmt: skip
+        if not asks:
             b = replace(b, good=top - 1, bad=top, probe=None)
             return _next(b), Decision(FOUND, f"P = {post[top]:.4f}")
-        asks = {i: MIN_LEVEL_RUNS - n for i, _, n in thin}
-        why = "; ".join(f"the {side} level rests on {n} runs: {MIN_LEVEL_RUNS - n} more at "
-                        f"index {i}" for i, side, n in thin)  # fmt: skip
         return b, Decision(UNCLEAR, f"{b.commits[top][:12]} looks like the culprit (P = "
-                           f"{post[top]:.4f}) but {why}", asks)  # fmt: skip
+                           f"{post[top]:.4f}); to confirm, {'; '.join(words)}", asks)  # fmt: skip
     lo = max(i for i in range(len(cum)) if cum[i] <= 1 - MOVE_ON)
     hi = min(i for i in range(len(cum)) if cum[i] >= MOVE_ON)
     nxt = min(range(lo, hi + 1), key=lambda i: (abs(cum[i] - 0.5), -len(values.get(i, []))))

@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Engine
 
 from bot import dispatch, store
-from bot.analysis.noise import NoiseModel
 from bot.attribution.bisect import (
     BAD,
     FAILURE,
@@ -191,10 +190,11 @@ def step(
     policy: AnalysisPolicy,
     *,
     settle_seconds: float = 5.0,
-    noise: NoiseModel | None = None,
+    prior: tuple[float, float] | None = None,
     now: datetime | None = None,
 ) -> Bisection:
-    """One step: if the runs sent are back, decide (a side, or where more runs go), then send."""
+    """One step: if the runs sent are back, decide (a side, or where more runs go), then send.
+    `prior` is the configuration's run noise from its history (`bisect.history_noise`)."""
     if b.status != RUNNING:
         return b
     now = now or datetime.now(UTC)
@@ -203,7 +203,6 @@ def step(
         if waiting is not None:
             return waiting
         b = replace(b, pending=())
-    prior = (noise.summary_sd, noise.df) if noise and noise.summary_sd is not None else None
     asks: dict[int, int] = {}
     while b.status == RUNNING and b.probe is not None and not asks:
         indices = set(range(len(b.commits)))  # every measured commit informs the levels
