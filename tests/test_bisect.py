@@ -143,11 +143,11 @@ def drive(engine, posts, key, respond, steps=60, **kw):
     return driver.load(engine, key)
 
 
-def noisy(sd: float, culprit: int = CULPRIT):
+def noisy(sd: float, culprit: int = CULPRIT, base: int = 10_000):
     def respond(job, n):
         index = COMMITS.index(job["commit"])
         return [
-            measured(job["commit"], r, seed=10_000 + n * 10 + r, sd=sd, step=index >= culprit)
+            measured(job["commit"], r, seed=base + n * 10 + r, sd=sd, step=index >= culprit)
             for r in range(job["repeats"])
         ]
 
@@ -291,17 +291,21 @@ def test_unclear_after_the_budget_differs_from_out_of_budget(engine):
     seed_ends(engine, COMMITS, sd=0.15)
     poor = start("p", CONFIG.slug, "r", COMMITS, budget=2, repeats=3)
     driver.save(engine, poor)
-    b = drive(engine, Posts(), "p", noisy(0.15))
-    assert b.status == OUT_OF_BUDGET and b.runs == 0  # not even a probe's first runs fit
+    posts = Posts()
+    b = drive(engine, posts, "p", noisy(0.15))
+    # the probe's first 3 runs do not fit: the 2 the budget pays for are sent, then no more
+    assert [j["repeats"] for j in posts.jobs()] == [2]
+    assert b.status == OUT_OF_BUDGET and b.runs == 2, b.log
+    assert any("pays for 2 of those runs" in line for line in b.log)
     driver.save(engine, start("o", CONFIG.slug, "r", COMMITS, budget=14, repeats=3))
-    b = drive(engine, Posts(), "o", noisy(0.15))
+    b = drive(engine, Posts(), "o", noisy(0.15, base=20_000))
     assert b.status == OUT_OF_BUDGET and 10 <= b.runs <= 14, b.log  # spent
     assert "culprit is in" in b.log[-1]
     # a probe that stays unclear through its own most runs: unclear, with the budget left
     # (noise the size of the step in every point: four runs of a probe cannot tell)
     stuck = start("c", CONFIG.slug, "r", COMMITS, budget=200, repeats=3, max_probe_runs=4)
     driver.save(engine, stuck)
-    b = drive(engine, Posts(), "c", noisy(0.4))
+    b = drive(engine, Posts(), "c", noisy(0.4, base=30_000))
     assert b.status == UNCLEAR_AFTER_BUDGET, b.log
     assert "P(like the candidate)" in b.log[-1] and b.runs < 100
 

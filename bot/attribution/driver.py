@@ -181,6 +181,16 @@ def _waiting(
     return b
 
 
+def _fit(b: Bisection, asks: dict[int, int]) -> dict[int, int]:
+    """The runs asked for, trimmed (largest ask first, one run each at least) to what the
+    budget left pays for; empty when not even that fits. The last few runs still decide."""
+    asks = dict(asks)
+    while not b.affords(sum(asks.values())) and max(asks.values(), default=1) > 1:
+        most = max(asks, key=asks.__getitem__)
+        asks[most] -= 1
+    return asks if asks and b.affords(sum(asks.values())) else {}
+
+
 def step(
     engine: Engine,
     github: dispatch.GitHubActions,
@@ -227,14 +237,16 @@ def step(
             b = finish(b, UNCLEAR_AFTER_BUDGET, f"probe {b.probe} still unclear after "
                        f"{probe_runs} runs (the most a probe gets); {decision.why}")  # fmt: skip
             break
-        if not b.affords(sum(decision.asks.values())):
+        asks = _fit(b, decision.asks)
+        if not asks:
             status = OUT_OF_BUDGET
             spent = f"{b.runs} of {b.budget} runs spent ({b.gpu_hours:g} GPU-hours)"
             b = finish(b, status, f"{spent}; the next {sum(decision.asks.values())} do not fit; "
                        f"the culprit is in {b.good + 1}..{b.bad}; {decision.why}")  # fmt: skip
             break
         b = say(b, decision.why)
-        asks = decision.asks
+        if asks != decision.asks:
+            b = say(b, f"the budget left pays for {sum(asks.values())} of those runs: sent")
     if asks:
         return _send(engine, github, b, template, sweeps_at, asks, now, settle_seconds)
     save(engine, b)
