@@ -33,6 +33,19 @@ def same_commit(a: str | None, b: str | None) -> bool:
     return len(short) >= 7 and long.startswith(short)
 
 
+def commit_mismatch(requested: str, reported: str, installed: str) -> str:
+    """Why a run may not have measured the commit it asked for, or "". Its results stay filed
+    under the commit asked for (what the bisection and the dispatcher look up); the mismatch is
+    said, not silently re-filed."""
+    if not requested:
+        return ""
+    for commit, who in ((installed, "the installed build is"),
+                        (reported, "the framework reports")):  # fmt: skip
+        if commit and not same_commit(commit, requested):
+            return f"asked for commit {requested[:12]}; {who} {commit[:12]}"
+    return ""
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -257,6 +270,13 @@ class Run:
     job: str = ""  # the job that ran, as JSON (`paretobot run-job` reads it back)
     build: Build | None = None  # what the runner says it ran (version, commit, image, digest)
     gpus: tuple[str, ...] = ()  # accelerator names, one per device
+    requested_commit: str = ""  # the commit the job asked for
+    reported_commit: str = ""  # the commit the framework's version string names
+    installed_commit: str = ""  # the commit the recipe's verify step found installed
+
+    @property
+    def commit_mismatch(self) -> str:
+        return commit_mismatch(self.requested_commit, self.reported_commit, self.installed_commit)
 
     @property
     def failed_jobs(self) -> int:

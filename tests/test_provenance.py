@@ -278,6 +278,7 @@ HOSTILE_RECORDS = [
     ("results_run_id", "../../etc/passwd", "'results_run_id' is not a run id"),
     ("accelerators.gpus", "H100", "'accelerators.gpus' is not a list"),
     ("started_at", "yesterday", "'started_at' is not an ISO time"),
+    ("framework.requested_commit", "abc1234; rm -rf /", "'framework.requested_commit' is not a"),
 ]
 
 
@@ -319,6 +320,42 @@ def test_an_oversized_record_is_refused_unread(paretobot, tmp_path):
     assert done.code == 1 and "larger than a runner record" in done.err
 
 
+def test_a_commit_mismatch_is_said_and_the_results_stay_where_asked(paretobot, tmp_path, folders):
+    """The job asked for one commit, the framework's version names another: ingest warns, the
+    run lists all three commits and the mismatch, and the results are not re-filed."""
+    asked, reported = "feedfacefeedfacefeedfacefeedfacefeedface", "0123abcd"
+    folder = tmp_path / folders["candidate"].name
+    shutil.copytree(folders["candidate"], folder)
+    rec = record(folder)
+    rec["framework"] |= {"requested_commit": asked, "reported_commit": reported}
+    (folder / "paretobot-run.json").write_text(json.dumps(rec))
+    done = paretobot("ingest", folder)
+    assert done.code == 0, done.err
+    said = [ln for ln in done.err.splitlines() if "asked for commit" in ln]
+    assert said == [
+        f"warning {folder / 'paretobot-run.json'}: run {rec['results_run_id']} asked for commit "
+        f"{asked[:12]}; the framework reports {reported}; its results stay filed under the "
+        "commit asked for"
+    ]
+    (run,) = paretobot("runs", "--json").json()
+    assert run["commits"] == {"requested": asked, "reported": reported, "installed": None}
+    assert (
+        run["commit_mismatch"] == f"asked for commit {asked[:12]}; the framework reports 0123abcd"
+    )
+    assert run["points"] == 4 and not any(asked[:12] in b for b in run["builds"])  # not re-filed
+    text = paretobot("runs").out
+    assert f"commit: requested {asked[:12]}, reported {reported}" in text
+    assert "COMMIT MISMATCH" in text
+    # the same commits, one a prefix of the other: no mismatch
+    rec["framework"] |= {"reported_commit": asked[:8], "installed_commit": asked}
+    later = rec | {"ended_at": "2099-01-01T00:00:00+00:00"}  # a more finished record replaces
+    (folder / "paretobot-run.json").write_text(json.dumps(later))
+    done = paretobot("ingest", folder)
+    assert "asked for commit" not in done.err
+    (run,) = paretobot("runs", "--json").json()
+    assert run["commit_mismatch"] is None and run["commits"]["installed"] == asked
+
+
 def test_a_record_from_before_links_existed_still_links(paretobot, tmp_path, folders):
     """Records written before `links` and `results_run_id`: the run from the session's run id
     and the job's hash, the URL from the dispatch variables."""
@@ -346,12 +383,29 @@ def test_a_version_2_store_gains_provenance_in_place(db_url, paretobot, folders)
     before = store.load_sweeps(migrated := store.open_store(db_url))
     with migrated.connect() as conn:
         version = conn.execute(sa.text("SELECT value FROM meta WHERE key='schema_version'"))
-        assert version.scalar() == "3"
+        assert version.scalar() == "4"  # through 3 to the latest
     migrated.dispose()
     assert len(before) == 2 and sum(len(s.points) for s in before) == 4
     _ingest_files(paretobot, [folders["candidate"] / "paretobot-run.json"])
     (run,) = paretobot("runs", "--json").json()
     assert run["url"] == url_of(4243) and run["points"] == 4
+
+
+def test_a_version_3_store_gains_the_commits_in_place(db_url, paretobot, folders):
+    _ingest_files(paretobot, [folders["candidate"]])
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:  # as a version-3 store was: provenance without the commits
+        for k in ("requested", "reported", "installed"):
+            conn.execute(sa.text(f"ALTER TABLE provenance DROP COLUMN {k}_commit"))
+        conn.execute(sa.text("UPDATE meta SET value='3' WHERE key='schema_version'"))
+    engine.dispose()
+    (run,) = paretobot("runs", "--json").json()  # opening the store migrates it
+    assert run["url"] == url_of(4243) and run["points"] == 4
+    assert run["commits"] == {"requested": None, "reported": None, "installed": None}
+    with (migrated := store.open_store(db_url)).connect() as conn:
+        version = conn.execute(sa.text("SELECT value FROM meta WHERE key='schema_version'"))
+        assert version.scalar() == "4"
+    migrated.dispose()
 
 
 # ---- reports ------------------------------------------------------------------------------------

@@ -58,6 +58,9 @@ class FileResult:
                 for f in parsed.failed_points
             ],
             "copy_of": added.copy_of or None,
+            "commit_mismatch": (parsed.provenance.commit_mismatch or None)
+            if parsed.provenance
+            else None,
             "point_copies": [
                 {"config": c.config, "concurrency": c.concurrency, "of": c.of_path,
                  "run": c.of_run_id}

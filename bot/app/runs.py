@@ -39,6 +39,12 @@ def run_row(run: Run, sweeps: list[Sweep]) -> dict[str, Any]:
         "job": run.job_spec,
         "runner_build": build_json(run.build) if run.build else None,
         "gpus": list(run.gpus),
+        "commits": {
+            "requested": run.requested_commit or None,
+            "reported": run.reported_commit or None,
+            "installed": run.installed_commit or None,
+        },
+        "commit_mismatch": run.commit_mismatch or None,
     }
 
 

@@ -148,6 +148,13 @@ def _print_file(result: FileResult) -> None:
             f"({_t(down.cause)}: {_t(down.message)})",
             markup=False,
         )
+    mismatch = parsed.provenance.commit_mismatch if parsed.provenance else ""
+    if status == "stored" and mismatch:
+        err.print(
+            f"warning {path}: run {run_id} {mismatch}; its results stay filed under the commit "
+            "asked for",
+            markup=False,
+        )
     if added.excluded_now:
         err.print(
             f"excluded run {run_id}: {_t(parsed.faulty)}; include it with "

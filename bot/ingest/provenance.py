@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.ingest.fields import IngestError
-from bot.model import Build
+from bot.model import Build, commit_mismatch
 from bot.runner.job import JobError, parse_jobs
 from bot.runner.system import run_url
 
@@ -29,6 +29,7 @@ MAX_GPUS = 4096
 # markdown link or an HTML attribute, no login, query or fragment
 URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~%/+-]*)?")
 RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+-]*")
+COMMIT = re.compile(r"[0-9a-fA-F]{7,64}")
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,15 @@ class Provenance:
     status: str = ""  # the record's own: running, ok, failed, cancelled, error
     started_at: datetime | None = None
     ended_at: datetime | None = None
+    # the commit the job asked for, the one in the framework's own version string, and the one
+    # the recipe's verify step found installed ("" where not stated)
+    requested_commit: str = ""
+    reported_commit: str = ""
+    installed_commit: str = ""
+
+    @property
+    def commit_mismatch(self) -> str:
+        return commit_mismatch(self.requested_commit, self.reported_commit, self.installed_commit)
 
     @property
     def finished(self) -> bool:
@@ -182,4 +192,13 @@ def parse_run_record(doc: Mapping[str, Any], run_id: str | None = None) -> Prove
         status=_name(doc, "status"),
         started_at=_time(doc, "started_at"),
         ended_at=_time(doc, "ended_at"),
-    )
+        **{f"{k}_commit": _commit(_object(doc, "framework"), f"{k}_commit")
+           for k in ("requested", "reported", "installed")},
+    )  # fmt: skip
+
+
+def _commit(framework: Mapping[str, Any], key: str) -> str:
+    text = _name(framework, key, "framework")
+    if text and not COMMIT.fullmatch(text):
+        raise IngestError(f"field 'framework.{key}' is not a commit: {text!r:.60}")
+    return text.lower()

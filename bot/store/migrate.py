@@ -5,6 +5,7 @@ configurations, so sha256 alone is no longer unique); new tables `runs` and `cop
 `create_all`); columns added to the model since (e.g. a point's `interactivity_source`); slugs of
 trace-replay configurations spell their lengths `trace` instead of `0x0`.
 Version 2 -> 3: the `provenance` table (a run's CI link, runner, host, job and build).
+Version 3 -> 4: provenance's requested, reported and installed commits.
 """
 
 from __future__ import annotations
@@ -122,4 +123,10 @@ def migrate_2_to_3(conn: Connection) -> None:
     _add_missing_columns(conn)
 
 
-MIGRATIONS = {1: migrate_1_to_2, 2: migrate_2_to_3}  # from version N to N + 1
+def migrate_3_to_4(conn: Connection) -> None:
+    """Version 3 -> 4: provenance keeps the requested, reported and installed commits (empty for
+    the records stored before)."""
+    _add_missing_columns(conn)
+
+
+MIGRATIONS = {1: migrate_1_to_2, 2: migrate_2_to_3, 3: migrate_3_to_4}  # version N to N + 1

@@ -13,6 +13,8 @@ from bot.ingest import ParsedFile
 from bot.model import Build, as_utc, utc_now
 from bot.store.schema import provenance_table
 
+COMMITS = ("requested", "reported", "installed")
+
 
 def _progress(p: Any) -> tuple[bool, str]:
     """How far the job had got when its record was written: the runner rewrites the record as it
@@ -37,6 +39,7 @@ def store_provenance(conn: Connection, parsed: ParsedFile) -> str:
         "job": prov.job, **build, "gpus": json.dumps(list(prov.gpus)), "status": prov.status,
         "started_at": prov.started_at, "ended_at": prov.ended_at, "sha256": parsed.sha256,
         "path": str(parsed.path), "ingested_at": utc_now(),
+        **{f"{k}_commit": getattr(prov, f"{k}_commit") for k in COMMITS},
     }  # fmt: skip
     if row is None:
         conn.execute(t.insert().values(run_id=prov.run_id, **values))
@@ -58,5 +61,6 @@ def load_provenance(conn: Connection) -> dict[str, dict[str, Any]]:
         found[row.run_id] = {
             "url": row.url, "host": row.host, "runner": row.runner, "artifact": row.artifact,
             "job": row.job, "build": build, "gpus": tuple(json.loads(row.gpus or "[]")),
+            **{f"{k}_commit": getattr(row, f"{k}_commit") or "" for k in COMMITS},
         }  # fmt: skip
     return found

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 
 from bot.model import Build, ConfigKey, Point
 
-SCHEMA_VERSION = 3  # 2: runs, copies, files.run_id/identity, "trace" slugs; 3: provenance
+SCHEMA_VERSION = 4  # 2: runs, copies, files.run_id/identity, "trace" slugs; 3: provenance;
+# 4: provenance's requested, reported and installed commits
 DEFAULT_URL = "sqlite:///paretobot.db"
 
 _SQL_TYPES = {int: sa.Integer, float: sa.Float, str: sa.String, bool: sa.Boolean}
@@ -65,6 +66,11 @@ provenance_table = sa.Table(
     # what the runner says it ran; NULL when it never learned a version
     *(sa.Column(f"build_{f.name}", sa.String) for f in fields(Build)),
     sa.Column("gpus", sa.Text, nullable=False, server_default="[]"),  # JSON list of names
+    # the commit the job asked for, the framework's version string named, verify found installed
+    *(
+        sa.Column(f"{k}_commit", sa.String, nullable=False, server_default="")
+        for k in ("requested", "reported", "installed")
+    ),
     sa.Column("status", sa.String, nullable=False, server_default=""),
     sa.Column("started_at", sa.DateTime(timezone=True)),
     sa.Column("ended_at", sa.DateTime(timezone=True)),
