@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -236,17 +237,39 @@ def test_commits_match_by_prefix_of_seven_or_more_either_way():
     assert not same_commit(full, "") and not same_commit(None, full)
 
 
-def test_docker_runs_the_image_as_the_build_and_only_verifies_it(tmp_path):
+def test_docker_installs_in_a_build_container_and_serves_the_image_it_commits(tmp_path):
     from bot.runner import describe_plan, parse_jobs, plan_jobs
+    from bot.runner.launch import cleanup_commands
 
     recipes = _recipes(tmp_path / "recipes", tmp_path / "repo")
     job = _job("a" * 40, image="registry.example/fake:nightly-aaaaaaa")
     (plan,) = plan_jobs(parse_jobs(job), tmp_path / "out", "docker", recipes)
     shown = describe_plan(plan, tmp_path / "out")
-    assert shown["install"] == []  # a throwaway container would lose it
-    assert shown["install_skipped"] and shown["install_skipped"][0][-1].endswith("@" + "a" * 40)
-    assert shown["verify"][:3] == ["docker", "run", "--rm"]
-    assert shown["verify"][-5:] == ["--entrypoint", "python3", job["image"], "-c", VERIFY]
+    container = f"paretobot-{plan.name}"
+    built = f"paretobot-build:{container}"
+    run, commit, rm = shown["install"]
+    assert run[:4] == ["docker", "run", "--name", f"{container}-build"]
+    assert run[-4:-1] == ["sh", job["image"], "-c"] and run[-5] == "--entrypoint"
+    # the recipe's steps, each shell-quoted, in order: the script runs exactly those argv lists
+    assert shlex.split(run[-1]) == [
+        "python3", "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+        "--force-reinstall", "--no-cache-dir", f"git+file://{tmp_path / 'repo'}@{'a' * 40}",
+    ]  # fmt: skip
+    assert commit == ["docker", "commit", f"{container}-build", built]
+    assert rm == ["docker", "rm", f"{container}-build"]
+    # verify and the server run the committed image, not the job's
+    assert shown["verify"][-5:] == ["--entrypoint", "python3", built, "-c", VERIFY]
+    assert built in shown["server"] and job["image"] not in shown["server"]
+    assert [built] == [a for a in shown["version"] if a.startswith("paretobot-build")]
+    assert cleanup_commands(plan.launcher) == [
+        ["docker", "rm", "--force", container],
+        ["docker", "rm", "--force", f"{container}-build"],
+        ["docker", "image", "rm", "--force", built],
+    ]
+    (srun,) = plan_jobs(parse_jobs(job), tmp_path / "out2", "srun", recipes)
+    (step,) = describe_plan(srun, tmp_path / "out2")["install"]
+    assert f"--container-name={container}" in step and step[-3:-1] == ["sh", "-c"]
+    assert f"--container-name={container}" in describe_plan(srun, tmp_path / "o")["verify"]
     (local,) = plan_jobs(parse_jobs(_job("", version="1.0")), tmp_path / "o2", "local", recipes)
     nothing = describe_plan(local, tmp_path / "o2")  # no commit: nothing installed or verified
     assert (nothing["install"], nothing["verify"]) == ([], None)

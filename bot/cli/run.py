@@ -61,8 +61,6 @@ def _print_plan(plans: list[dict[str, Any]]) -> None:
             out.print(f"  install env {name}={shlex.quote(value)}", markup=False)
         for argv in p.get("install") or []:
             out.print(f"  install {shlex.join(argv)}", markup=False)
-        for argv in p.get("install_skipped") or []:
-            out.print(f"  install (not run by this launcher) {shlex.join(argv)}", markup=False)
         if p.get("verify"):
             out.print(f"  verify {shlex.join(p['verify'])}", markup=False)
         out.print(f"  server {shlex.join(p['server'])}", markup=False)

@@ -19,7 +19,6 @@ from bot.runner.commands import (
     install_commands,
     plan_job,
     server_command,
-    skipped_installs,
     verify_command,
     version_command,
 )
@@ -84,7 +83,6 @@ def describe_plan(plan: JobSetup, out: Path) -> dict[str, Any]:
         "server": server,
         "version": version_command(plan)[0],
         "install": [argv for argv, _ in install_commands(plan)],
-        "install_skipped": skipped_installs(plan),
         "verify": verify[0] if verify else None,
         "build_env": build_env(plan) if plan.job.commit else {},
         "client_first_point": client,

@@ -13,7 +13,6 @@ from bot.runner import launch, process, system
 from bot.runner.commands import (
     JobSetup,
     install_commands,
-    skipped_installs,
     verify_command,
     version_command,
 )
@@ -130,7 +129,6 @@ def install_and_verify(plan: JobSetup, logs: Path, cwd: Path) -> dict[str, Any]:
     record: dict[str, Any] = {
         "requested_commit": job.commit or None,
         "install": [argv for argv, _ in installs],
-        "install_skipped": skipped_installs(plan),
         "verify": verify[0] if verify else None,
         "installed_commit": None,
         "status": "none",

@@ -38,7 +38,10 @@ def plan_job(
     for path in (job.model, job.tokenizer):
         if path and Path(path).is_dir():
             mounts.append(Path(path))
-    launcher = launch.make_launcher(kind, chosen, job.image, f"paretobot-{name}", mounts)
+    installs = bool(job.commit and chosen.build.commit)
+    launcher = launch.make_launcher(
+        kind, chosen, job.image, f"paretobot-{name}", mounts, installs=installs
+    )
     return JobSetup(index, job, name, chosen, launcher, recipe.environment(job, chosen))
 
 
@@ -90,23 +93,13 @@ def build_env(plan: JobSetup) -> dict[str, str]:
 
 
 def install_commands(plan: JobSetup) -> list[tuple[list[str], dict[str, str]]]:
-    """(argv, environment) of each install step, in the launcher's environment. Only the local
-    launcher installs (into the venv / PATH that serves): a container started for one command is
-    thrown away with what was installed in it, so docker and srun run the job's image as the
-    build and only verify it (bot/defaults/recipes/README.md says how an install would go there)."""
-    if plan.launcher.kind != "local":
-        return []
+    """(argv, environment) of each install step: into the venv / PATH that serves (local), or
+    into the job's container (docker, srun: `launch.install_commands` says how it survives)."""
     values = _values(plan, 0)
     env = {**plan.env, **build_env(plan)}
-    argvs = recipe.install_argvs(plan.job, plan.recipe, values)
-    return [launch.once_command(plan.launcher, argv, env) for argv in argvs]
-
-
-def skipped_installs(plan: JobSetup) -> list[list[str]]:
-    """Install commands the recipe has for this job that this launcher does not run."""
-    if plan.launcher.kind == "local":
-        return []
-    return recipe.install_argvs(plan.job, plan.recipe, _values(plan, 0))
+    return launch.install_commands(
+        plan.launcher, recipe.install_argvs(plan.job, plan.recipe, values), env
+    )
 
 
 def verify_command(plan: JobSetup) -> tuple[list[str], dict[str, str]] | None:

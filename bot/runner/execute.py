@@ -393,6 +393,7 @@ def run_job(plan: JobSetup, session: Session) -> str:
             if run.server is not None:
                 stopped = process.stop(run.server, plan.job.timeouts.stop_s)
                 run.record["server"]["stopped"] = stopped
+            if run.server is not None or plan.launcher.build_from:
                 for argv in launch.cleanup_commands(plan.launcher):
                     system.run_query(argv)
             run.record["status"] = status

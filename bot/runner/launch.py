@@ -1,14 +1,18 @@
 """How commands reach the machine: a local process, `docker run`, or Slurm `srun` with pyxis.
 
-A launcher only wraps argv lists (and the environment) around the recipe's commands; it never
-builds a shell string. The docker and srun forms are what InferenceX's fleets run: the framework's
-own image, the GPUs handed over, the results folder mounted at the same path, so the client's
-result files land where paretobot looks for them.
+A launcher only wraps argv lists (and the environment) around the recipe's commands. The one
+shell string it builds is the build at a commit inside a container (`install_commands`): the
+recipe's argv lists, each word quoted by `shlex.join`, so no job text can become shell syntax
+(and the runner refuses a commit that is not hex before anything runs). The docker and srun
+forms are what InferenceX's fleets run: the framework's own image, the GPUs handed over, the
+results folder mounted at the same path, so the client's result files land where paretobot
+looks for them.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +40,13 @@ class Launcher:
     gpu_args: tuple[str, ...] = ()
     docker_args: tuple[str, ...] = ()
     base_env: dict[str, str] = field(default_factory=dict)  # paretobot's own environment
+    # the job's image when the job's build is installed into it at a commit: `image` is then
+    # what the install makes of it (docker: a committed image; srun: the named container)
+    build_from: str = ""
+
+    @property
+    def build_container(self) -> str:
+        return f"{self.container}-build"
 
     @property
     def bind_host(self) -> str:
@@ -54,7 +65,12 @@ def make_launcher(
     container: str,
     mounts: list[Path],
     base_env: dict[str, str] | None = None,
+    installs: bool = False,
 ) -> Launcher:
+    """`installs`: the job's build is installed at a commit before it runs. A container started
+    for one command is thrown away with what was installed in it, so under docker the install
+    runs in a build container committed as the image every later command uses, and under srun
+    in the pyxis container named for the job, which later commands reuse."""
     if kind not in KINDS:
         raise LaunchError(f"unknown launcher {kind!r}; one of {', '.join(KINDS)}")
     if kind != "local" and not image:
@@ -65,9 +81,11 @@ def make_launcher(
         text = str(path.resolve())
         if text not in seen:
             seen.append(text)
+    built = installs and kind == "docker"
     return Launcher(
         kind=kind,
-        image=image,
+        image=f"paretobot-build:{container[:128]}" if built else image,
+        build_from=image if installs and kind != "local" else "",
         container=container,
         mounts=tuple(seen),
         hf_cache=_hf_cache(env) if kind != "local" else None,
@@ -166,15 +184,47 @@ def once_command(
         cmd = ["docker", "run", "--rm", *_env_args(env), "--entrypoint", argv[0]]
         return [*cmd, launcher.image, *argv[1:]], dict(launcher.base_env)
     cmd = ["srun", "--ntasks=1", "--overlap", f"--container-image={launcher.image}"]
+    if launcher.build_from:  # the build was installed into the job's named container
+        cmd.append(f"--container-name={launcher.container}")
     return [*cmd, *_srun_common(launcher, env), *argv], full_env
 
 
-def cleanup_commands(launcher: Launcher) -> list[list[str]]:
-    """Run after the server's process group is gone: SIGKILL to `docker run` leaves the
-    container running, so it is removed by name."""
+def install_commands(
+    launcher: Launcher, argvs: list[list[str]], env: dict[str, str]
+) -> list[tuple[list[str], dict[str, str]]]:
+    """(argv, environment) of each step that installs the build inside the job's container:
+    docker runs the recipe's steps in a build container from the job's image and commits it as
+    `launcher.image`; srun runs them in the job's named pyxis container (pyxis keeps a named
+    container for the job, and the server and clients start in it). Local: the steps as they
+    are."""
+    if launcher.kind == "local" or not argvs:
+        return [(list(argv), {**launcher.base_env, **env}) for argv in argvs]
+    script = " && ".join(shlex.join(argv) for argv in argvs)
     if launcher.kind == "docker":
-        return [["docker", "rm", "--force", launcher.container]]
-    return []
+        base = dict(launcher.base_env)
+        build = launcher.build_container
+        run = ["docker", "run", "--name", build, *_env_args(env)]
+        run += _pass_by_name(launcher, "docker")
+        for host, inside in _mount_pairs(launcher):
+            run += ["-v", f"{host}:{inside}"]
+        run += ["--entrypoint", "sh", launcher.build_from, "-c", script]
+        return [(run, base), (["docker", "commit", build, launcher.image], base),
+                (["docker", "rm", build], base)]  # fmt: skip
+    cmd = ["srun", "--ntasks=1", f"--container-image={launcher.build_from}"]
+    cmd += [f"--container-name={launcher.container}", *_srun_common(launcher, env)]
+    return [([*cmd, "sh", "-c", script], {**launcher.base_env, **env})]
+
+
+def cleanup_commands(launcher: Launcher) -> list[list[str]]:
+    """Run after the job: SIGKILL to `docker run` leaves the container running, so it is removed
+    by name, and so are a build container an interrupted install left and the image it made."""
+    if launcher.kind != "docker":
+        return []
+    cleanup = [["docker", "rm", "--force", launcher.container]]
+    if launcher.build_from:
+        cleanup += [["docker", "rm", "--force", launcher.build_container],
+                    ["docker", "image", "rm", "--force", launcher.image]]  # fmt: skip
+    return cleanup
 
 
 def digest_command(launcher: Launcher) -> list[str] | None:
