@@ -1,11 +1,12 @@
 """`paretobot` subcommands: parse arguments, call one stage, print. No logic of its own."""
 
+# heavy libraries are imported by the command that needs them, so --help stays fast
+
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
-from importlib import metadata
 
 from bot.cli.attribute import add_attribute_parser
 from bot.cli.common import err
@@ -24,17 +25,27 @@ from bot.cli.results import (
 from bot.cli.run import add_run_job_parser
 from bot.cli.runs import add_runs_parser
 from bot.cli.watch import cmd_watch
-from bot.config import using_configs
 from bot.errors import ParetobotError
 
 # ---- argument parsing ---------------------------------------------------------------------------
 
 
 def _version() -> str:
+    from importlib import metadata
+
     try:
         return metadata.version("paretobot")
     except metadata.PackageNotFoundError:  # run from a checkout that was never installed
         return "unknown (not installed)"
+
+
+class _VersionAction(argparse._VersionAction):
+    """`--version`, the installed version looked up only when asked (importlib.metadata alone
+    takes as long to import as Python takes to start)."""
+
+    def __call__(self, *args: object, **kwargs: object) -> None:
+        self.version = f"paretobot {_version()}"
+        super().__call__(*args, **kwargs)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
         "from the packaged defaults)",
     )
     parser = argparse.ArgumentParser(prog="paretobot", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"paretobot {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", required=True)
 
     ingest = sub.add_parser("ingest", parents=[common], help="load result files or folders")
@@ -141,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Exit codes: 0 ok, 1 a user-facing error (one line), 2 a usage error (argparse), 3 the
     `compare --fail-on` gate found a verdict of a failing kind."""
     args = _parser().parse_args(argv)
+    from bot.config import using_configs  # pydantic and yaml: not for --help
+
     try:
         with using_configs(getattr(args, "configs", None)):
             return args.func(args)

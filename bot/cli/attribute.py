@@ -1,21 +1,23 @@
 """`paretobot attribute`: for each change between two builds, the PRs behind it, ranked, and a
 bisection (dispatched probe by probe, one step per call) when the ranking is not sure."""
 
+# heavy libraries are imported by the command that needs them, so --help stays fast
+
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot import report, store
-from bot.app import judge
-from bot.app.attribute import Options, attribution_for
-from bot.attribution.bisect import Bisection
 from bot.cli.common import CliError, out, print_json
-from bot.model import CHANGE_KINDS, Attribution
-from bot.report import plain
+
+if TYPE_CHECKING:
+    from bot.attribution.bisect import Bisection
+    from bot.model import Attribution
 
 
 def print_attribution(a: Attribution, b: Bisection | None, top: int) -> None:
+    from bot.report import plain
+
     out.print(f"{a.change}: {a.config.slug}: {plain(a.summary, 200)}", markup=False)
     if a.culprit:
         p = a.culprit
@@ -37,6 +39,11 @@ def print_attribution(a: Attribution, b: Bisection | None, top: int) -> None:
 
 
 def cmd_attribute(args: argparse.Namespace) -> int:
+    from bot import report, store
+    from bot.app import judge
+    from bot.app.attribute import Options, attribution_for
+    from bot.model import CHANGE_KINDS
+
     engine = store.open_store(args.db)
     verdicts = judge.verdicts(engine, args.baseline, args.candidate, args.config)
     changes = [v for v in verdicts if v.kind in CHANGE_KINDS]

@@ -1,16 +1,42 @@
 """What every subcommand shares: the consoles, the one-line user error, JSON printing."""
 
+# heavy libraries are imported by the command that needs them, so --help stays fast (rich too:
+# each console is made on its first use)
+
 from __future__ import annotations
 
 import json
-from typing import Any
-
-from rich.console import Console
+from typing import TYPE_CHECKING, Any
 
 from bot.errors import ParetobotError
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+class _LazyConsole:
+    """A rich `Console(**options)` made when first used; otherwise the same object."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # not made yet (e.g. copy or pickle): no recursion
+            raise AttributeError(name)
+        return getattr(self.console, name)
+
+
+out = _LazyConsole(highlight=False, soft_wrap=True)
+err = _LazyConsole(stderr=True, highlight=False, soft_wrap=True)
 
 
 class CliError(ParetobotError):

@@ -1,12 +1,13 @@
 """`paretobot config show`: the configuration in force and where each part came from."""
 
+# heavy libraries are imported by the command that needs them, so --help stays fast
+
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
 from bot.cli.common import out, print_json
-from bot.config.show import show, shown_json, team_note
 
 
 def add_config_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -32,6 +33,8 @@ def _flat(values: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
 
 
 def cmd_config_show(args: argparse.Namespace) -> int:
+    from bot.config.show import show, shown_json, team_note
+
     shown = show()
     if args.json:
         print_json(shown_json(shown))

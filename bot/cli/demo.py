@@ -1,20 +1,19 @@
 """`paretobot demo`: the whole loop on the bundled inputs (bot/app/demo.py), printed stage by stage,
 with a last line saying where each file it wrote is."""
 
+# heavy libraries are imported by the command that needs them, so --help stays fast
+
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 from typing import Any
 
-from bot import report, store
-from bot.app.demo import DEMO, run_demo
 from bot.cli.attribute import print_attribution
 from bot.cli.common import out
 from bot.cli.publish import print_outcomes
 from bot.cli.results import print_frontier
 from bot.cli.watch import print_handled
-from bot.config import load_policy
 
 
 def add_demo_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -31,6 +30,10 @@ def add_demo_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from bot import report, store
+    from bot.app.demo import DEMO, run_demo
+    from bot.config import load_policy
+
     engine = store.open_store(args.db)
     folder = Path(args.out)
     demo = run_demo(engine, folder)

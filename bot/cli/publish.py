@@ -1,6 +1,8 @@
 """Subcommands that publish: publish (comments and changelog entries for a comparison) and
 digest (the weekly summary, as markdown, JSON or a static HTML page)."""
 
+# heavy libraries are imported by the command that needs them, so --help stays fast
+
 from __future__ import annotations
 
 import argparse
@@ -8,19 +10,13 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot import store
-from bot.app import judge
-from bot.app.attribute import Options
-from bot.app.digest import digest_of, publish_digest
-from bot.app.publish import Target, publish_changes
 from bot.cli.common import CliError, out, print_json
-from bot.config import load_policy
-from bot.model import as_utc
-from bot.publish import Outcome, actions, outcome_json
-from bot.report.comment import change_key, headline
-from bot.report.digest import digest_json
+
+if TYPE_CHECKING:
+    from bot.app.publish import Target
+    from bot.publish import Outcome
 
 _SPAN = re.compile(r"(\d+)\s*([hdw])")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
@@ -79,6 +75,8 @@ def _targets(parser: argparse.ArgumentParser) -> None:
 
 
 def _target(args: argparse.Namespace) -> Target:
+    from bot.app.publish import Target
+
     dry_run = Path(args.dry_run) if args.dry_run else None
     return Target.of(args.repo, args.issue, dry_run, args.mention_authors)
 
@@ -89,6 +87,14 @@ def print_outcomes(outcomes: list[Outcome]) -> None:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
+    from bot import store
+    from bot.app import judge
+    from bot.app.attribute import Options
+    from bot.app.publish import publish_changes
+    from bot.config import load_policy
+    from bot.publish import outcome_json
+    from bot.report.comment import change_key, headline
+
     target = _target(args)
     engine = store.open_store(args.db)
     verdicts = judge.verdicts(engine, args.baseline, args.candidate, args.config)
@@ -124,6 +130,8 @@ def parse_since(text: str, until: datetime) -> datetime:
 
 
 def parse_when(text: str, option: str = "--until") -> datetime:
+    from bot.model import as_utc
+
     try:
         when = datetime.fromisoformat(text.strip())
     except ValueError:
@@ -144,6 +152,11 @@ def _bisections(path: str | None) -> list[Any] | None:
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
+    from bot import store
+    from bot.app.digest import digest_of, publish_digest
+    from bot.publish import actions, outcome_json
+    from bot.report.digest import digest_json
+
     target = _target(args)
     until = parse_when(args.until) if args.until else datetime.now(UTC)
     digest = digest_of(

@@ -1,28 +1,24 @@
 """Subcommands over results: ingest, quarantine, frontier, compare, history, detect."""
 
+# heavy libraries are imported by the command that needs them, so --help stays fast
+
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-from rich.table import Table
-from rich.text import Text
-
-from bot import report, store
-from bot.analysis.changepoints import detect
-from bot.analysis.history import BY_BUILD, History
-from bot.analysis.suspect import SuspectPoint
-from bot.app import judge
-from bot.app.ingest import FileResult, ingest
 from bot.cli.common import CliError, err, out, print_json
-from bot.config import load_policy
-from bot.ingest import Metadata
-from bot.model import Frontier
-from bot.publish import actions
-from bot.series import SeriesError, read_series
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from bot.analysis.history import History
+    from bot.analysis.suspect import SuspectPoint
+    from bot.app.ingest import FileResult
+    from bot.ingest import Metadata
+    from bot.model import Frontier
 
 GATE_FAILED = 3  # exit code of `compare --fail-on` when a verdict of those kinds is found
 
@@ -30,6 +26,8 @@ GATE_FAILED = 3  # exit code of `compare --fail-on` when a verdict of those kind
 def _t(value: object) -> str:
     """Text from result files in a printed line: one line, no control characters, no workflow
     command (report.plain), not shortened."""
+    from bot import report
+
     return report.plain(value, 1000)
 
 
@@ -60,6 +58,10 @@ META_OPTIONS = {
 
 
 def _metadata(args: argparse.Namespace) -> Metadata:
+    from pydantic import ValidationError
+
+    from bot.ingest import Metadata
+
     given = {k: getattr(args, k) for k in META_OPTIONS if getattr(args, k) is not None}
     for flag in ("dp_attention", "disagg"):
         if getattr(args, flag):
@@ -73,6 +75,12 @@ def _metadata(args: argparse.Namespace) -> Metadata:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from bot import store
+    from bot.app.ingest import ingest
+    from bot.publish import actions
+
     options = _metadata(args)
     engine = store.open_store(args.db)
     report = ingest(engine, [Path(p) for p in args.paths], options, on_file=_file_printer(args))
@@ -171,6 +179,8 @@ def _print_file(result: FileResult) -> None:
 
 
 def cmd_quarantine(args: argparse.Namespace) -> int:
+    from bot import store
+
     rows = store.quarantined(store.open_store(args.db))
     if args.json:
         print_json([r.__dict__ for r in rows])
@@ -183,6 +193,11 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
 
 
 def frontier_table(f: Frontier) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
+    from bot import report
+
     tiers = list(f.points[0].cost_per_mtok) if f.points else []
     title = Text(f"{_t(f.config.slug)}  [{_t(f.build.label)}]")  # Text: no markup in names
     table = Table(title=title, title_justify="left")
@@ -201,6 +216,11 @@ def frontier_table(f: Frontier) -> Table:
 
 
 def cmd_frontier(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from bot import report, store
+    from bot.app import judge
+
     engine = store.open_store(args.db)
     frontiers = judge.frontiers(engine, args.config, args.build)
     runs = judge.runs_by_id(engine)
@@ -224,6 +244,8 @@ def cmd_frontier(args: argparse.Namespace) -> int:
 
 
 def print_frontier(f: Frontier, suspect: Sequence[SuspectPoint] = ()) -> None:
+    from bot import report
+
     out.print(frontier_table(f))
     out.print(f"  runs: {', '.join(report.plain(r) for r in f.run_ids)}", markup=False)
     for p in suspect:
@@ -238,6 +260,11 @@ def print_frontier(f: Frontier, suspect: Sequence[SuspectPoint] = ()) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from bot import report, store
+    from bot.app import judge
+    from bot.config import load_policy
+    from bot.publish import actions
+
     fail_on = actions.parse_kinds(args.fail_on) if args.fail_on is not None else frozenset()
     engine = store.open_store(args.db)
     runs = judge.runs_by_id(engine)
@@ -252,6 +279,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
+    from bot import report, store
+    from bot.analysis.history import BY_BUILD
+    from bot.app import judge
+
     histories = judge.histories(store.open_store(args.db), args.config, args.by)
     if args.json:
         print_json([report.history_json(h) for h in histories])
@@ -275,6 +306,11 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def _series_table(h: History) -> Table:
+    from rich.table import Table
+
+    from bot import report
+    from bot.analysis.history import BY_BUILD
+
     table = Table(box=None, pad_edge=False)
     for name in (
         "#",
@@ -300,6 +336,11 @@ def _series_table(h: History) -> Table:
 
 
 def cmd_detect(args: argparse.Namespace) -> int:
+    from bot import report
+    from bot.analysis.changepoints import detect
+    from bot.config import load_policy
+    from bot.series import SeriesError, read_series
+
     try:
         series = read_series(Path(args.csv), args.column)
     except SeriesError as exc:

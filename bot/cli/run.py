@@ -1,5 +1,7 @@
 """`paretobot run-job`: on a runner, serve and sweep every job of a job file, write the results."""
 
+# heavy libraries are imported by the command that needs them, so --help stays fast
+
 from __future__ import annotations
 
 import argparse
@@ -7,20 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.common import CliError, err, out, print_json
-from bot.runner import (
-    BotError,
-    Cancelled,
-    JobError,
-    LaunchError,
-    RecipeError,
-    describe_plan,
-    load_jobs,
-    plan_jobs,
-    run_jobs,
-)
-from bot.runner.launch import KINDS
-from bot.runner.output import check_writable, make_run_id
-from bot.runner.process import cancel_on_signals
+from bot.launchers import KINDS
 
 
 def add_run_job_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -70,6 +59,20 @@ def _print_plan(plans: list[dict[str, Any]]) -> None:
 
 def cmd_run_job(args: argparse.Namespace) -> int:
     """Run the job file; 0 when every job ran (failed configurations are recorded results)."""
+    from bot.runner import (
+        BotError,
+        Cancelled,
+        JobError,
+        LaunchError,
+        RecipeError,
+        describe_plan,
+        load_jobs,
+        plan_jobs,
+        run_jobs,
+    )
+    from bot.runner.output import check_writable, make_run_id
+    from bot.runner.process import cancel_on_signals
+
     folder = Path(args.out)
     recipes = Path(args.recipes) if args.recipes else None
     try:

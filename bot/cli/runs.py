@@ -1,14 +1,13 @@
 """`paretobot runs`: each run with its health (failed jobs, failure records, copies), and triage."""
 
+# heavy libraries are imported by the command that needs them, so --help stays fast
+
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from bot import store
-from bot.app.runs import run_rows
 from bot.cli.common import out, print_json
-from bot.report import plain
 
 
 def add_runs_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -26,6 +25,10 @@ def add_runs_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
+    from bot import store
+    from bot.app.runs import run_rows
+    from bot.report import plain
+
     rows = run_rows(store.open_store(args.db), args.config)
     if args.json:
         print_json(rows)
@@ -62,6 +65,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def cmd_exclude(args: argparse.Namespace) -> int:
+    from bot import store
+    from bot.report import plain
+
     engine = store.open_store(args.db)
     store.exclude_run(engine, args.run, args.reason)
     out.print(f"excluded run {plain(args.run)}: {plain(args.reason.strip(), 200)}", markup=False)
@@ -69,6 +75,9 @@ def cmd_exclude(args: argparse.Namespace) -> int:
 
 
 def cmd_include(args: argparse.Namespace) -> int:
+    from bot import store
+    from bot.report import plain
+
     engine = store.open_store(args.db)
     store.include_run(engine, args.run)
     out.print(f"included run {plain(args.run)}", markup=False)

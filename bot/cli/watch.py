@@ -1,5 +1,7 @@
 """`paretobot watch`: poll upstreams (or take one webhook payload), plan, dispatch."""
 
+# heavy libraries are imported by the command that needs them, so --help stays fast
+
 from __future__ import annotations
 
 import argparse
@@ -7,20 +9,20 @@ import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot import report, store
 from bot.cli.common import CliError, err, out, print_json
-from bot.config.matrix import load_matrix
-from bot.config.upstreams import load_rules, load_upstreams
-from bot.github import api as gh_api
-from bot.github.events import EventError, read_event_file
-from bot.model import UpstreamEvent
-from bot.watch import Context, Handled, Report, watch_event, watch_once
+
+if TYPE_CHECKING:
+    from bot.model import UpstreamEvent
+    from bot.watch import Handled, Report
 
 # ---- watch --------------------------------------------------------------------------------------
 
 
 def print_handled(h: Handled) -> None:
+    from bot import report
+
     e = h.event
     head = f'{e.upstream} {e.key} "{report.plain(e.title)}"'
     if h.plan is None:
@@ -49,6 +51,8 @@ def print_handled(h: Handled) -> None:
 
 def _delivered_event(args: argparse.Namespace) -> UpstreamEvent | None:
     """The event of `--event FILE` (a webhook payload), or None when it is no upstream event."""
+    from bot.github.events import EventError, read_event_file
+
     name = args.event_name or os.environ.get("GITHUB_EVENT_NAME", "")
     try:
         event = read_event_file(Path(args.event), name)
@@ -74,6 +78,12 @@ def _print_report(args: argparse.Namespace, result: Report, dry_run: Path | None
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
+    from bot import store
+    from bot.config.matrix import load_matrix
+    from bot.config.upstreams import load_rules, load_upstreams
+    from bot.github import api as gh_api
+    from bot.watch import Context, Report, watch_event, watch_once
+
     dry_run = Path(args.dry_run) if args.dry_run else None
     ctx = Context(
         engine=store.open_store(args.db),

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.errors import ParetobotError
+from bot.launchers import KINDS
 from bot.runner.recipe import Recipe
 
-KINDS = ("local", "docker", "srun")
 CONTAINER_HF_CACHE = "/root/.cache/huggingface"
 # Secrets the containers need, passed by name only: docker and pyxis copy the value from
 # paretobot's own environment, so it never appears in a command line or in the run record.
