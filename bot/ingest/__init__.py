@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -231,8 +231,8 @@ def _sweeps(readings: list[Reading], given: Metadata, run: RunFolder) -> _Groupe
     sweeps = []
     for (config, build, run_id, repeat), points in grouped.items():
         down = failed[(config, build, run_id, repeat)]
-        seen = [p.concurrency for p in points] + [f.concurrency for f in down]
-        dupes = sorted({c for c in seen if seen.count(c) > 1})
+        seen = Counter([p.concurrency for p in points] + [f.concurrency for f in down])
+        dupes = sorted(c for c, n in seen.items() if n > 1)  # one pass: files hold 100k+ points
         if dupes:
             raise IngestError(
                 f"concurrency {dupes[0]} appears twice for one configuration and run; "

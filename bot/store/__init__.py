@@ -169,8 +169,8 @@ def add_file(engine: Engine, parsed: ParsedFile) -> Added:
                 return Added("duplicate", excluded_now=excluded_now)
             return record_copy(conn, parsed, same.path, same.run_id, excluded_now)
         copies = point_copies(conn, parsed)
-        kept = [s.with_points(tuple(p for p in s.points if (s, p.concurrency) not in copies))
-                for s in parsed.sweeps]  # fmt: skip
+        kept = [s.with_points(tuple(p for p in s.points if (i, p.concurrency) not in copies))
+                for i, s in enumerate(parsed.sweeps)]  # fmt: skip
         if copies and not any(s.points for s in kept) and not parsed.failed_points:
             first = next(iter(copies.values()))
             return record_copy(conn, parsed, first.of_path, first.of_run_id, excluded_now, copies)

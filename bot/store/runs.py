@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bot.ingest import ParsedFile
-from bot.model import Build, JobStats, Point, Run, Sweep, as_utc, utc_now
+from bot.model import Build, JobStats, Point, Run, as_utc, utc_now
 from bot.store.errors import StoreError
 from bot.store.provenance import load_provenance
 from bot.store.schema import (
@@ -81,37 +81,45 @@ def _values(point: Point) -> tuple:
     return tuple(getattr(point, f.name) for f in fields(Point))
 
 
-def point_copies(conn: Connection, parsed: ParsedFile) -> dict[tuple[Sweep, int], PointCopy]:
+IN_CHUNK = 500  # concurrencies per IN list: SQLite limits the parameters of one statement
+
+
+def point_copies(conn: Connection, parsed: ParsedFile) -> dict[tuple[int, int], PointCopy]:
     """The file's points that repeat, value for value, a stored point of the same configuration
     and build from another run, or from the same run and repeat (where it would otherwise clash);
-    the same numbers given as another build or another repeat are what the user says they are."""
-    found: dict[tuple[Sweep, int], PointCopy] = {}
+    the same numbers given as another build or another repeat are what the user says they are.
+    Keyed by (index of the sweep in the file, concurrency): a sweep of 100k points hashes in
+    time proportional to its points, once per lookup would be quadratic."""
+    found: dict[tuple[int, int], PointCopy] = {}
     p, s, f, c, b = points_table, sweeps_table, files_table, configs_table, builds_table
-    for sweep in parsed.sweeps:
+    for index, sweep in enumerate(parsed.sweeps):
         if not sweep.points:
             continue
-        rows = conn.execute(
-            sa.select(
-                p, f.c.path.label("of_path"), s.c.run_id.label("of_run"), s.c.repeat.label("rep")
-            )
-            .join(s, s.c.id == p.c.sweep_id)
-            .join(c, c.c.id == s.c.config_id)
-            .join(f, f.c.id == p.c.file_id)
-            .join(b, b.c.id == s.c.build_id)
-            .where(c.c.slug == sweep.config.slug)
-            .where(*(b.c[k.name] == getattr(sweep.build, k.name) for k in fields(Build)))
-            .where(p.c.concurrency.in_([pt.concurrency for pt in sweep.points]))
-        ).all()
         stored = defaultdict(list)
-        for row in rows:
-            stored[row.concurrency].append(row)
+        concurrencies = sorted({pt.concurrency for pt in sweep.points})
+        for at in range(0, len(concurrencies), IN_CHUNK):
+            rows = conn.execute(
+                sa.select(
+                    p, f.c.path.label("of_path"), s.c.run_id.label("of_run"),
+                    s.c.repeat.label("rep"),
+                )
+                .join(s, s.c.id == p.c.sweep_id)
+                .join(c, c.c.id == s.c.config_id)
+                .join(f, f.c.id == p.c.file_id)
+                .join(b, b.c.id == s.c.build_id)
+                .where(c.c.slug == sweep.config.slug)
+                .where(*(b.c[k.name] == getattr(sweep.build, k.name) for k in fields(Build)))
+                .where(p.c.concurrency.in_(concurrencies[at : at + IN_CHUNK]))
+            ).all()  # fmt: skip
+            for row in rows:
+                stored[row.concurrency].append(row)
         for point in sweep.points:
             mine = _values(point)
             for row in stored[point.concurrency]:
                 if row.of_run == sweep.run_id and row.rep != sweep.repeat:
                     continue  # a repeat the user named as such is the user's claim
                 if tuple(getattr(row, fl.name) for fl in fields(Point)) == mine:
-                    found[(sweep, point.concurrency)] = PointCopy(
+                    found[(index, point.concurrency)] = PointCopy(
                         sweep.config.slug, point.concurrency, row.of_path, row.of_run
                     )
                     break
@@ -124,7 +132,7 @@ def record_copy(
     of_path: str,
     of_run: str,
     excluded_now: bool,
-    copies: dict[tuple[Sweep, int], PointCopy] | None = None,
+    copies: dict[tuple[int, int], PointCopy] | None = None,
     *,
     whole: bool = True,
 ) -> Added:
