@@ -423,7 +423,13 @@ def decide_performance(
         asks = {i: 2 - len(values.get(i, [])) for i in ends if len(values.get(i, [])) < 2}
         return b, Decision(UNCLEAR, "an end has fewer than 2 working runs", asks)
     mg, mb = sum(good) / len(good), sum(bad) / len(bad)
-    post = culprit_posterior(values, len(b.commits), var, mb - mg)
+    # the step's direction is the ends' (the change the bisection was started for), not the
+    # current bounds': an end measured low by chance would otherwise pull the bounds next to
+    # it, flip the direction and then confirm itself
+    first, last = values[0], values[len(b.commits) - 1]
+    post = culprit_posterior(
+        values, len(b.commits), var, sum(last) / len(last) - sum(first) / len(first)
+    )
     cum = [sum(post[: i + 1]) for i in range(len(b.commits))]
     stated = (
         f"levels from {len(good)} and {len(bad)} runs, change {math.expm1(mb - mg):+.1%}, "
