@@ -118,3 +118,19 @@ def test_ranks_match_scipy_with_ties():
 
     y = np.array([3.0, 1.0, 3.0, 2.0, 2.0, 2.0, 5.0, 1.0])
     assert list(_ranks(y)) == list(rankdata(y))
+
+
+def test_the_t_test_and_median_filter_written_out_match_scipy():
+    """changepoints.py does without scipy (its import was most of `detect`'s time): the two
+    functions it took from there, checked against scipy's own."""
+    from scipy.ndimage import median_filter
+    from scipy.special import stdtr
+
+    from bot.analysis.changepoints import _median5, _t_two_sided
+
+    for df in (1.0, 2.5, 4.0, 9.7, 30.0, 250.0, 1e5):
+        for t in (0.0, 0.05, 0.7, 1.96, 3.3, 8.0, 40.0):
+            want = 2.0 * stdtr(df, -t)
+            assert _t_two_sided(t, df) == pytest.approx(want, rel=1e-9, abs=1e-300), (t, df)
+    y = np.random.default_rng(3).standard_t(3, 101)
+    assert np.array_equal(_median5(y), median_filter(y, size=5, mode="nearest"))

@@ -336,10 +336,10 @@ def _series_table(h: History) -> Table:
 
 
 def cmd_detect(args: argparse.Namespace) -> int:
-    from bot import report
-    from bot.analysis.changepoints import detect
+    from bot.analysis.changepoints import change_point_json, detect
     from bot.config import load_policy
     from bot.series import SeriesError, read_series
+    from bot.text import num
 
     try:
         series = read_series(Path(args.csv), args.column)
@@ -358,7 +358,7 @@ def cmd_detect(args: argparse.Namespace) -> int:
                 "column": series.column,
                 "rows": len(series.values),
                 "missing": sum(v is None for v in series.values),
-                "change_points": [report.change_point_json(cp, series.labels) for cp in changes],
+                "change_points": [change_point_json(cp, series.labels) for cp in changes],
             }
         )
         return 0
@@ -366,7 +366,7 @@ def cmd_detect(args: argparse.Namespace) -> int:
         where = f" ({series.labels[cp.index]})" if series.labels else ""
         out.print(
             f"row {cp.index}{where}: {cp.change:+.1%}, p={cp.p_value:.2g}, "
-            f"mean {report.num(cp.before.mean)} -> {report.num(cp.after.mean)}",
+            f"mean {num(cp.before.mean)} -> {num(cp.after.mean)}",
             markup=False,
         )
     if not changes:

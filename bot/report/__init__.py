@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
@@ -11,7 +9,7 @@ from typing import Any
 
 import jinja2
 
-from bot.analysis.changepoints import ChangePoint
+from bot.analysis.changepoints import change_point_json
 from bot.analysis.compare import Comparison
 from bot.analysis.history import History
 from bot.analysis.noise import NoiseModel
@@ -20,42 +18,10 @@ from bot.analysis.verdict import Verdict, percent
 from bot.attribution.bisect import Bisection
 from bot.config import AnalysisPolicy
 from bot.model import Attribution, Build, ConfigKey, Frontier, Run
+from bot.text import md, num, plain  # noqa: F401  (re-exported: report.plain, report.num)
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")  # emphasis, code, links, table cells
 # an address that can stand as a markdown link target or an HTML attribute as it is
 _URL = re.compile(r"https?://[^\s()<>\[\]\"'`]+")
-
-
-def md(value: object) -> str:
-    """Text from files or upstream, made inert in markdown: no table breakout, no HTML, no pings."""
-    text = " ".join(str(value).split())  # newlines would end a table row
-    text = html.escape(text, quote=False)
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    return text.replace("@", "@\u200b")  # a zero-width space keeps @name from notifying anyone
-
-
-# what a CI log runner would read as a command: `::name::` where a line starts (after leading
-# space, so also where a table wraps a cell at a space) and the legacy `##[name]` anywhere
-_LOG_COMMAND = re.compile(r"(?:(?<=\s)|^)::|##\[")
-
-
-def plain(value: object, limit: int = 80) -> str:
-    """Text from upstream made safe for a terminal or a CI log: one line, no control characters
-    (an ANSI escape in a PR title must not rewrite what the operator sees, a newline must not
-    start a line of its own), at most `limit` characters, and no GitHub Actions workflow command
-    (a zero-width space splits `::` where a line could start with it, and `##[`)."""
-    text = "".join(ch if ch.isprintable() else " " for ch in str(value))
-    text = " ".join(text.split())
-    text = text if len(text) <= limit else text[: limit - 1] + "…"
-    return _LOG_COMMAND.sub(lambda m: m.group()[:-1] + "\u200b" + m.group()[-1], text)
-
-
-def num(value: float | None) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.3g}" if abs(value) < 10 else f"{value:.1f}"
 
 
 def pct(ratio: float | None) -> str:
@@ -267,13 +233,6 @@ def verdict_json(v: Verdict, runs: Mapping[str, Run] | None = None) -> dict[str,
         "run_health": run_health(_run_ids(v), runs or {}),
         "runs": runs_json(v, runs),
     }
-
-
-def change_point_json(cp: ChangePoint, labels: Sequence[str] | None = None) -> dict[str, Any]:
-    out = {"index": cp.index, "change": cp.change, "p_value": cp.p_value}
-    if labels is not None:
-        out["label"] = labels[cp.index]
-    return out | {"before": asdict(cp.before), "after": asdict(cp.after)}
 
 
 def history_json(h: History) -> dict[str, Any]:
