@@ -263,3 +263,17 @@ def test_identical_failure_records_of_two_configurations_are_two_facts(tmp_path,
     sweeps = store.load_sweeps(engine)
     assert sorted(s.config.model for s in sweeps) == ["m-a", "m-b"]
     assert all(s.status == "failed" for s in sweeps)
+
+
+@pytest.mark.parametrize(
+    "pattern", ["*mi355x*", "glm*", "hicache", "qwen3.5/fp8/mi300x*", "no-such-config"]
+)
+def test_a_pattern_reads_only_its_configurations_sweeps(history, engine, pattern):
+    """The pattern is matched in the store's query, not over every loaded point: the same
+    sweeps (points, failures and order) as filtering everything by hand."""
+    everything = store.load_sweeps(engine, include_excluded=True)
+    by_hand = [s for s in everything if s.config.matches(pattern)]
+    assert store.load_sweeps(engine, config_pattern=pattern, include_excluded=True) == by_hand
+    kept = [s for s in store.load_sweeps(engine) if s.config.matches(pattern)]
+    assert store.load_sweeps(engine, config_pattern=pattern) == kept
+    assert (pattern == "no-such-config") == (not by_hand)

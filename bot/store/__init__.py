@@ -268,10 +268,26 @@ def load_sweeps(
         query = query.outerjoin(r, r.c.run_id == s.c.run_id).where(
             sa.or_(r.c.excluded.is_(None), r.c.excluded == sa.false())
         )
+    points_query = sa.select(p).order_by(p.c.sweep_id, p.c.concurrency)
+    failures_query = sa.select(failures_table).order_by(failures_table.c.id)
     with engine.connect() as conn:
+        if config_pattern:
+            # the pattern is matched on the (few) configurations, and only their sweeps and
+            # points are read, not every point in the store
+            wanted = [
+                row.id
+                for row in conn.execute(sa.select(c)).all()
+                if _row_to(ConfigKey, row).matches(config_pattern)
+            ]
+            if not wanted:
+                return []
+            query = query.where(s.c.config_id.in_(wanted))
+            theirs = sa.select(s.c.id).where(s.c.config_id.in_(wanted))
+            points_query = points_query.where(p.c.sweep_id.in_(theirs))
+            failures_query = failures_query.where(failures_table.c.sweep_id.in_(theirs))
         sweep_rows = conn.execute(query.order_by(s.c.id)).all()
-        point_rows = conn.execute(sa.select(p).order_by(p.c.sweep_id, p.c.concurrency)).all()
-        failure_rows = conn.execute(sa.select(failures_table).order_by(failures_table.c.id)).all()
+        point_rows = conn.execute(points_query).all()
+        failure_rows = conn.execute(failures_query).all()
     points: dict[int, list[Point]] = defaultdict(list)
     for row in point_rows:
         points[row.sweep_id].append(_row_to(Point, row))
@@ -281,8 +297,6 @@ def load_sweeps(
     sweeps = []
     for row in sweep_rows:
         config = _row_to(ConfigKey, row, "c_")
-        if config_pattern and not config.matches(config_pattern):
-            continue
         started = as_utc(row.started_at) if row.started_at else None
         failed = failures[row.sweep_pk]
         measured = tuple(points[row.sweep_pk])
