@@ -27,7 +27,8 @@ import numpy as np
 from bot import dispatch, store
 from bot.app.ingest import ingest
 from bot.attribution import driver
-from bot.attribution.bisect import FOUND, default_budget, first_repeats, history_noise, start
+from bot.attribution.bisect import FOUND, default_budget, start
+from bot.attribution.evidence import first_repeats, history_noise
 from bot.config import AnalysisPolicy
 from bot.ingest import Metadata
 from bot.model import Build, ConfigKey, Job

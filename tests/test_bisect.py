@@ -24,15 +24,12 @@ from bot.attribution.bisect import (
     UNCLEAR,
     UNCLEAR_AFTER_BUDGET,
     UNLIKE_ENDS,
-    _within,
-    culprit_posterior,
     decide_performance,
     expected_runs,
-    history_noise,
     record,
-    run_values,
     start,
 )
+from bot.attribution.evidence import _within, culprit_posterior, history_noise, run_values
 from bot.config import AnalysisPolicy
 from bot.github import api as gh_api
 from bot.ingest import ParsedFile

@@ -12,14 +12,8 @@ from bot import dispatch, store
 from bot.analysis.verdict import Verdict
 from bot.attribution import driver
 from bot.attribution.attribute import attribute, commits_of
-from bot.attribution.bisect import (
-    Bisection,
-    default_budget,
-    first_repeats,
-    history_noise,
-    run_values,
-    start,
-)
+from bot.attribution.bisect import Bisection, default_budget, start
+from bot.attribution.evidence import first_repeats, history_noise, run_values
 from bot.attribution.rank import probe_priority
 from bot.config import ConfigError, load_policy
 from bot.config.matrix import load_matrix
