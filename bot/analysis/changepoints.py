@@ -247,6 +247,147 @@ def _refine(y: np.ndarray, cuts: list[tuple[int, float]], min_size: int) -> list
     return [(c, p) for c, (_, p) in zip(placed, cuts, strict=True)]
 
 
+# The local scan: (points before, points after, threshold in robust standard deviations).
+# Thresholds are set so that each window pair gives about 0.05 false alarms per 1,000 points of
+# pure noise with Student-t(3) tails and 1% outliers (benchmarks/changepoints.py, fleet-tune only).
+SCAN = ((5, 3, 4.5), (3, 3, 4.0), (10, 5, 4.5), (20, 10, 3.5))
+SCAN_FIRST = 5  # fewest measured points before the first change the scan may report
+
+
+def _noise(y: np.ndarray) -> float:
+    """A robust standard deviation of the noise: the MAD of successive differences / sqrt(2).
+
+    Differences cancel the level (so steps and drift hardly count) and the median ignores the few
+    differences an outlier or a step makes."""
+    if len(y) < 3:
+        return 0.0
+    return 1.4826 * float(np.median(np.abs(np.diff(y)))) / math.sqrt(2.0)
+
+
+def _windows(y: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each start i, the low and high level of y[i:i + w] that a change must clear.
+
+    Windows of 5 or more use their median for both (robust to two outliers in five). A window of 3
+    is too short for a median to be trusted, so it uses its least favourable point: a drop must
+    have *all three* points below the level before it (its max), a rise all three above (its min);
+    one or two outliers cannot fake that."""
+    view = np.lib.stride_tricks.sliding_window_view(y, w)
+    if w <= 3:
+        return view.min(axis=1), view.max(axis=1)
+    med = np.median(view, axis=1)
+    return med, med
+
+
+def _scan(
+    y: np.ndarray, cuts: list[tuple[int, float]], min_effect: float, logged: bool
+) -> list[tuple[int, float]]:
+    """Changes near the ends of a series or close to one another, which binary segmentation
+    misses: each window pair (b before, a after) is slid along the series and a position is kept
+    where the level after clears the level before by its threshold in robust noise units and is
+    the largest within its window (a step shows as a plateau as wide as the windows). Positions
+    are accepted strongest first, each at least a window's half-width (and 3 points) from those
+    already taken. A cut of binary segmentation's within that distance is moved to a 3-point
+    window's position (ranks and least squares place a change next to another, or 3 builds from
+    the end, loosely: they need 5 points on each side); otherwise the cut stands.
+
+    Returns every change point, binary segmentation's (moved or not) and the scan's."""
+    taken = [c for c, _ in cuts]
+    taken_p = dict(cuts)
+    n = len(y)
+    sigma = _noise(y)
+    if sigma <= 0 or n < SCAN_FIRST + 3:
+        return list(cuts)
+    candidates = []
+    scores: dict[tuple[int, int], tuple[int, np.ndarray]] = {}
+    for b, a, threshold in SCAN:
+        if n < max(b, SCAN_FIRST) + a:
+            continue
+        low_b, high_b = _windows(y, b)
+        low_a, high_a = _windows(y, a)
+        t = np.arange(max(b, SCAN_FIRST), n - a + 1)
+        drop = low_b[t - b] - high_a[t]
+        rise = low_a[t] - high_b[t - b]
+        score = np.maximum(drop, rise) / sigma
+        scores[(b, a)] = (int(t[0]), score)
+        radius = max(b, a) // 2
+        padded = np.pad(score, radius, constant_values=-np.inf)
+        peak = np.lib.stride_tricks.sliding_window_view(padded, 2 * radius + 1).max(axis=1)
+        for i in np.flatnonzero((score >= threshold) & (score >= peak)):
+            candidates.append((float(score[i]) / threshold, int(t[i]), max(3, radius), b, a))
+    thresholds = {(b, a): th for b, a, th in SCAN}
+    tests = max(1, n * len(SCAN))
+    placed = {c: False for c in taken}  # binary segmentation's cuts; True once re-placed
+    accepted: dict[int, float] = {}
+    # 3-point windows first: their least favourable point places a change exactly, where a median
+    # of 5 or more already flips a point or two before it
+    for ratio, at, radius, b, a in sorted(candidates, key=lambda c: (c[4] > 3, -c[0])):
+        near = [c for c in placed if abs(at - c) < radius]
+        if any(abs(at - c) < radius for c in accepted) or any(placed[c] for c in near):
+            continue
+        if near and a > 3:  # only the short windows place a change better than least squares
+            continue
+        first, score = scores[(b, a)]
+        if any(
+            0 <= c - first < len(score) and score[c - first] >= thresholds[(b, a)] for c in near
+        ):
+            for c in near:  # least squares' place passes the window test too: it stands
+                placed[c] = True
+            continue
+        if abs(_relative_change(y[at - b : at], y[at : at + a], logged)) < min_effect:
+            continue
+        z = ratio * thresholds[(b, a)]
+        p = min(1.0, tests * math.erfc(z / math.sqrt(2.0)))
+        for c in near:  # binary segmentation saw this change but placed it loosely: move it
+            p = min(p, taken_p[c])
+            del placed[c]
+        if near:
+            placed[at] = True
+        accepted[at] = p
+    return sorted(({c: taken_p[c] for c in placed if c in taken_p} | accepted).items())
+
+
+DRIFT_PENALTY = 4.0  # a step must beat a line by F > DRIFT_PENALTY * log(n): see _line_beats_step
+
+
+def _line_beats_step(y: np.ndarray, cut: int) -> bool:
+    """Whether y (one segment pair around `cut`) is explained nearly as well by a straight line as
+    by two constant levels: then the 'change' is a drift, and no step is reported.
+
+    The step's place was chosen as the best of many, so it always fits a little better than it
+    should; it must beat the line by an F statistic over DRIFT_PENALTY * log(n) (a BIC-like price
+    for the chosen place, raised because the median-filtered copy's residuals are correlated)."""
+    n = len(y)
+    x = np.arange(n, dtype=float)
+    xc = x - x.mean()
+    yc = y - y.mean()
+    slope = float(xc @ yc) / float(xc @ xc)
+    sse_line = float(np.sum((yc - slope * xc) ** 2))
+    left, right = y[:cut], y[cut:]
+    sse_step = float(np.sum((left - left.mean()) ** 2) + np.sum((right - right.mean()) ** 2))
+    if sse_step <= 0:
+        return False
+    return (sse_line - sse_step) / (sse_step / max(1, n - 3)) < DRIFT_PENALTY * math.log(n)
+
+
+def _drop_drifts(y: np.ndarray, cuts: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """Remove change points whose two segments are better fitted by one line (slow drift), one at
+    a time, re-checking neighbours after each removal. Tested on the median-filtered copy, so an
+    outlier cannot tip the comparison."""
+    smooth = _median5(y) if len(y) >= 5 else y
+    cuts = list(cuts)
+    changed = True
+    while changed and cuts:
+        changed = False
+        bounds = [0, *(c for c, _ in cuts), len(y)]
+        for i, (cut, _) in enumerate(cuts):
+            lo, hi = bounds[i], bounds[i + 2]
+            if _line_beats_step(smooth[lo:hi], cut - lo):
+                del cuts[i]
+                changed = True
+                break
+    return cuts
+
+
 def _segment(measured: np.ndarray, rows: np.ndarray, start: int, end: int) -> Segment:
     """Statistics of the measured values in rows [start, end)."""
     part = measured[(rows >= start) & (rows < end)]
@@ -279,12 +420,13 @@ def detect(
     rows = np.flatnonzero(np.isfinite(raw))
     measured = raw[rows]
     # Benchmark figures are positive and change by ratios: test on logs when we can.
-    if len(measured) < 2 * min_size:
+    if len(measured) < SCAN_FIRST + 3:
         return []
     logged = bool(np.all(measured > 0))
     y = np.log(measured) if logged else measured
     kept = _merge(y, _split(y, alpha, min_size), alpha, min_size, min_effect, logged)
-    kept = _refine(y, kept, min_size)
+    kept = _drop_drifts(y, _refine(y, kept, min_size))
+    kept = _scan(y, kept, min_effect, logged)
     row_cuts = [int(rows[pos]) for pos, _ in kept]
     bounds = [0, *row_cuts, len(raw)]
     segments = [_segment(measured, rows, bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
