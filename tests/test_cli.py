@@ -148,6 +148,14 @@ def test_history_over_stored_builds(paretobot, tmp_path):
     assert cp["change"] == pytest.approx(0.08, abs=0.01)
     text = paretobot("history").out
     assert "+8" in text and "at vllm v0.6.0 (#6" in text
+    # the morning answer: the newest build is on the far side of a change its builds confirmed
+    newest = h["newest"]
+    assert (newest["status"], newest["label"], newest["since_label"]) == (
+        "changed",
+        "vllm v0.11.0",
+        "vllm v0.6.0",
+    )
+    assert f"newest build vllm v0.11.0: changed {cp['change']:+.1%} from vllm v0.6.0" in text
     # the series it tested is printed, one row per build, with its value
     rows = [line.split() for line in text.splitlines() if line.strip().startswith(("0 ", "11 "))]
     assert [r[0] for r in rows] == ["0", "11"]

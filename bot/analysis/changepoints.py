@@ -252,9 +252,10 @@ def _refine(y: np.ndarray, cuts: list[tuple[int, float]], min_size: int) -> list
 # pure noise with Student-t(3) tails and 1% outliers (benchmarks/changepoints.py, fleet-tune only).
 SCAN = ((5, 3, 4.5), (3, 3, 4.0), (10, 5, 4.5), (20, 10, 3.5))
 SCAN_FIRST = 5  # fewest measured points before the first change the scan may report
+CONFIRM_AFTER = min(a for _, a, _ in SCAN)  # builds from a change on that confirm it (3)
 
 
-def _noise(y: np.ndarray) -> float:
+def noise_scale(y: np.ndarray) -> float:
     """A robust standard deviation of the noise: the MAD of successive differences / sqrt(2).
 
     Differences cancel the level (so steps and drift hardly count) and the median ignores the few
@@ -294,7 +295,7 @@ def _scan(
     taken = [c for c, _ in cuts]
     taken_p = dict(cuts)
     n = len(y)
-    sigma = _noise(y)
+    sigma = noise_scale(y)
     if sigma <= 0 or n < SCAN_FIRST + 3:
         return list(cuts)
     candidates = []

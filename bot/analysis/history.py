@@ -21,7 +21,7 @@ from datetime import datetime
 import numpy as np
 from scipy import stats
 
-from bot.analysis.changepoints import ChangePoint, detect
+from bot.analysis.changepoints import CONFIRM_AFTER, SCAN, ChangePoint, detect, noise_scale
 from bot.analysis.frontier import frontier_of, is_range, matched_summary, shared_range
 from bot.analysis.suspect import without_suspect
 from bot.analysis.verdict import usable
@@ -45,6 +45,26 @@ class SeriesValue:
     causes: tuple[str, ...] = ()  # why runs failed, when they did
 
 
+NEWEST_CHANGED, NEWEST_POSSIBLE, NEWEST_NONE = "changed", "possible change", "no change"
+RECENT = 10  # a confirmed change this many measured builds back still answers "what changed"
+# how far off its level the newest build must be: the 3|3 window's threshold (noise units)
+OFF_LEVEL = next(t for b, a, t in SCAN if (b, a) == (3, 3))
+
+
+@dataclass(frozen=True)
+class Newest:
+    """The morning answer: did the newest build change anything? A step is confirmed once
+    CONFIRM_AFTER builds from it exist (what the detector needs); until then the newest builds are
+    only tested against the level before them, and said to be a possible change."""
+
+    index: int  # the newest measured build
+    status: str  # NEWEST_CHANGED, NEWEST_POSSIBLE or NEWEST_NONE
+    change: float  # against the level before the change (or before the newest builds)
+    z: float | None  # the newest build off that level, in robust noise units (not when changed)
+    since: int  # the build the change starts at (the newest, or the first of the tail off it)
+    builds_to_confirm: int  # more builds before a step there can be confirmed (0: confirmed)
+
+
 @dataclass(frozen=True)
 class History:
     config: ConfigKey
@@ -53,6 +73,48 @@ class History:
     measure: str
     changes: tuple[ChangePoint, ...]  # indices into `values`
     notes: tuple[str, ...] = ()
+    newest: Newest | None = None  # None: too few builds to say
+
+
+def newest_check(
+    values: Sequence[float | None], changes: Sequence[ChangePoint], min_effect: float
+) -> Newest | None:
+    """Did the newest build change anything (see Newest)? The trailing builds that sit off the
+    level of the builds since the last change (in the newest's direction, by at least OFF_LEVEL
+    robust noise units for the newest, 3 for the ones before it) are a possible change, which
+    CONFIRM_AFTER builds confirm; else a change confirmed within the last RECENT measured builds
+    is the answer; else no change. None with fewer than 6 measured builds."""
+    rows = [i for i, v in enumerate(values) if v is not None and v > 0]
+    if len(rows) < 6:
+        return None
+    newest = rows[-1]
+    recent = [cp for cp in changes if cp.index in rows[-RECENT:]]
+    start = changes[-1].index if changes else 0
+    level = [i for i in rows if i >= start]
+    if len(level) < 6:  # the last change is too recent to have a level of its own
+        cp = recent[-1]
+        return Newest(newest, NEWEST_CHANGED, cp.change, None, cp.index, 0)
+    logs = np.log([values[i] for i in level])  # type: ignore[misc]
+    tail = 1  # newest builds off the level of those before them, in one direction
+    while tail < min(CONFIRM_AFTER, len(level) - 5):
+        before = logs[: -(tail + 1)]
+        z = (logs[-(tail + 1)] - np.median(before)) / max(noise_scale(before), 1e-12)
+        if abs(z) < 3 or np.sign(z) != np.sign(logs[-1] - np.median(before)):
+            break
+        tail += 1
+    before = logs[:-tail]
+    sigma = noise_scale(before)
+    centre = float(np.median(before))
+    z_new = (float(logs[-1]) - centre) / sigma if sigma > 0 else 0.0
+    change = math.expm1(float(np.median(logs[-tail:])) - centre)
+    if abs(z_new) >= OFF_LEVEL and abs(change) >= min_effect:
+        since = level[-tail]
+        return Newest(newest, NEWEST_POSSIBLE, change, z_new, since, CONFIRM_AFTER - tail)
+    if recent:
+        cp = recent[-1]
+        return Newest(newest, NEWEST_CHANGED, cp.change, None, cp.index, 0)
+    return Newest(newest, NEWEST_NONE, math.expm1(float(logs[-1]) - centre), z_new, newest,
+                  CONFIRM_AFTER - 1)  # fmt: skip
 
 
 def _groups(sweeps: Sequence[Sweep], by: str) -> list[list[Sweep]]:
@@ -133,4 +195,7 @@ def history(sweeps: Sequence[Sweep], policy: AnalysisPolicy, by: str = BY_BUILD)
         if span
         else "peak tok/s/GPU (the runs share no interactivity range)"
     )
-    return History(sweeps[0].config, by, tuple(values), measure, tuple(changes), tuple(notes))
+    newest = newest_check([v.value for v in values], changes, policy.min_effect)
+    return History(
+        sweeps[0].config, by, tuple(values), measure, tuple(changes), tuple(notes), newest
+    )

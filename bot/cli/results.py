@@ -302,6 +302,7 @@ def cmd_history(args: argparse.Namespace) -> int:
             )
         if not h.changes:
             out.print("  no change point", markup=False)
+        out.print(f"  {report.newest_line(h)}", markup=False)
     return 0
 
 

@@ -11,14 +11,14 @@ import jinja2
 
 from bot.analysis.changepoints import change_point_json
 from bot.analysis.compare import Comparison
-from bot.analysis.history import History
+from bot.analysis.history import NEWEST_CHANGED, NEWEST_POSSIBLE, History
 from bot.analysis.noise import NoiseModel
 from bot.analysis.stats import Estimate
 from bot.analysis.verdict import Verdict, percent
 from bot.attribution.bisect import Bisection
 from bot.config import AnalysisPolicy
 from bot.model import Attribution, Build, ConfigKey, Frontier, Run
-from bot.text import md, num, plain  # noqa: F401  (re-exported: report.plain, report.num)
+from bot.text import md, num, plain  # also what bot.report offers its callers (report.plain)
 
 # an address that can stand as a markdown link target or an HTML attribute as it is
 _URL = re.compile(r"https?://[^\s()<>\[\]\"'`]+")
@@ -235,6 +235,25 @@ def verdict_json(v: Verdict, runs: Mapping[str, Run] | None = None) -> dict[str,
     }
 
 
+def newest_line(h: History) -> str:
+    """The morning answer in words: did the newest build change anything."""
+    n = h.newest
+    if n is None:
+        return "newest build: too few builds to say"
+    label, since = plain(h.values[n.index].label), plain(h.values[n.since].label)
+    more = f"{n.builds_to_confirm} more build{'s' if n.builds_to_confirm != 1 else ''}"
+    if n.status == NEWEST_CHANGED:
+        ago = sum(v.value is not None for v in h.values[n.since : n.index + 1])
+        return (f"newest build {label}: changed {n.change:+.1%} from {since} (its {ago} measured "
+                "builds confirm it)")  # fmt: skip
+    if n.status == NEWEST_POSSIBLE:
+        start = f" from {since}" if n.since != n.index else ""
+        return (f"newest build {label}: {n.change:+.1%} off the level before{start} ({n.z:+.1f} "
+                f"noise units): a possible change, confirmed or not after {more}")  # fmt: skip
+    return (f"newest build {label}: no change ({n.change:+.1%}, {n.z:+.1f} noise units); a step "
+            f"here would be confirmed after {more}")  # fmt: skip
+
+
 def history_json(h: History) -> dict[str, Any]:
     return {
         "config": config_json(h.config),
@@ -255,6 +274,10 @@ def history_json(h: History) -> dict[str, Any]:
         ],
         "change_points": [change_point_json(cp, [v.label for v in h.values]) for cp in h.changes],
         "notes": list(h.notes),
+        "newest": None
+        if h.newest is None
+        else asdict(h.newest)
+        | {"label": h.values[h.newest.index].label, "since_label": h.values[h.newest.since].label},
     }
 
 
