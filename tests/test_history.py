@@ -62,3 +62,22 @@ def test_false_possible_changes_on_pure_noise_are_rare():
         values = [float(v) for v in 100 * np.exp(rng.normal(0, noise, 40))]
         answers.append(check(values).status)
     assert answers.count(NEWEST_POSSIBLE) < 4 and answers.count(NEWEST_CHANGED) < 4
+
+
+def test_a_slow_drift_is_a_trend_not_a_change_point():
+    """4% down over 200 builds at 1% noise: no step, a trend whose size is the Theil-Sen line's
+    (computed here by hand: the median slope of all pairs, on logs, times the span)."""
+    from bot.analysis.changepoints import trend
+
+    rng = np.random.default_rng(4)
+    logs = np.linspace(0, math.log(0.96), 200) + rng.normal(0, 0.01, 200)
+    values = [float(v) for v in 100 * np.exp(logs)]
+    assert detect(values) == []
+    found = trend(values, alpha=0.001, min_effect=0.02)
+    i, j = np.triu_indices(200, k=1)
+    slope = np.median((logs[j] - logs[i]) / (j - i))
+    assert (found.start, found.end, found.n) == (0, 200, 200)
+    assert found.change == pytest.approx(math.expm1(slope * 199), rel=1e-9)
+    assert found.change == pytest.approx(-0.04, abs=0.01) and found.p_value < 1e-10
+    flat = [float(v) for v in 100 * np.exp(rng.normal(0, 0.01, 200))]
+    assert trend(flat, alpha=0.001, min_effect=0.02) is None

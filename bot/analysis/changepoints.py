@@ -49,6 +49,55 @@ class ChangePoint:
     p_value: float  # Pettitt's test on the two adjacent segments
 
 
+@dataclass(frozen=True)
+class Trend:
+    """A slow drift over rows [start, end): not a step (the detector drops those), but worth
+    saying: the total change a straight line through it (on logs) makes from first to last row."""
+
+    start: int
+    end: int
+    n: int  # measured values in it
+    change: float  # exp(slope x (last row - first row)) - 1 on logs; slope x span without
+    p_value: float  # Mann-Kendall's test of "no monotonic trend" (normal approximation)
+
+
+def trend(
+    values: Sequence[float | None], start: int = 0, *, alpha: float = DEFAULT_ALPHA,
+    min_effect: float = 0.0,
+) -> Trend | None:  # fmt: skip
+    """The monotonic trend of values[start:], if Mann-Kendall's rank test finds one at `alpha`
+    and the Theil-Sen line through it changes the level by `min_effect` or more; else None.
+    Ranks, like the detector's, make outliers and heavy tails count for little. Meant for the
+    rows after the last change point, where no step is left to be mistaken for a trend."""
+    rows = np.array([i for i in range(start, len(values)) if _finite(values[i])], dtype=int)
+    if len(rows) < 10:
+        return None
+    raw = np.array([float(values[i]) for i in rows])  # type: ignore[arg-type]
+    logged = bool(np.all(raw > 0))
+    y = np.log(raw) if logged else raw
+    n = len(y)
+    i, j = np.triu_indices(n, k=1)
+    sign = np.sign(y[j] - y[i])
+    s = float(sign.sum())
+    var = n * (n - 1) * (2 * n + 5) / 18.0
+    z = (s - math.copysign(1.0, s)) / math.sqrt(var) if s else 0.0
+    p = math.erfc(abs(z) / math.sqrt(2.0))
+    slope = float(np.median((y[j] - y[i]) / (rows[j] - rows[i])))  # Theil-Sen
+    span = float(rows[-1] - rows[0])
+    if logged:
+        change = math.expm1(slope * span)
+    else:
+        base = float(np.median(raw))
+        change = slope * span / base if base else math.inf
+    if p >= alpha or abs(change) < min_effect:
+        return None
+    return Trend(int(rows[0]), int(rows[-1]) + 1, n, change, p)
+
+
+def _finite(v: float | None) -> bool:
+    return v is not None and math.isfinite(float(v))
+
+
 def change_point_json(cp: ChangePoint, labels: Sequence[str] | None = None) -> dict[str, Any]:
     """The change point as `detect --json` and `history --json` give it."""
     out: dict[str, Any] = {"index": cp.index, "change": cp.change, "p_value": cp.p_value}

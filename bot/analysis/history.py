@@ -21,7 +21,15 @@ from datetime import datetime
 import numpy as np
 from scipy import stats
 
-from bot.analysis.changepoints import CONFIRM_AFTER, SCAN, ChangePoint, detect, noise_scale
+from bot.analysis.changepoints import (
+    CONFIRM_AFTER,
+    SCAN,
+    ChangePoint,
+    Trend,
+    detect,
+    noise_scale,
+    trend,
+)
 from bot.analysis.frontier import frontier_of, is_range, matched_summary, shared_range
 from bot.analysis.suspect import without_suspect
 from bot.analysis.verdict import usable
@@ -74,6 +82,7 @@ class History:
     changes: tuple[ChangePoint, ...]  # indices into `values`
     notes: tuple[str, ...] = ()
     newest: Newest | None = None  # None: too few builds to say
+    trend: Trend | None = None  # a slow drift since the last change point (not a step)
 
 
 def newest_check(
@@ -195,7 +204,12 @@ def history(sweeps: Sequence[Sweep], policy: AnalysisPolicy, by: str = BY_BUILD)
         if span
         else "peak tok/s/GPU (the runs share no interactivity range)"
     )
-    newest = newest_check([v.value for v in values], changes, policy.min_effect)
+    series = [v.value for v in values]
+    newest = newest_check(series, changes, policy.min_effect)
+    drift = trend(
+        series, changes[-1].index if changes else 0, alpha=settings.alpha,
+        min_effect=policy.min_effect,
+    )  # fmt: skip
     return History(
-        sweeps[0].config, by, tuple(values), measure, tuple(changes), tuple(notes), newest
+        sweeps[0].config, by, tuple(values), measure, tuple(changes), tuple(notes), newest, drift
     )

@@ -302,6 +302,9 @@ def cmd_history(args: argparse.Namespace) -> int:
             )
         if not h.changes:
             out.print("  no change point", markup=False)
+        drift = report.trend_line(h)
+        if drift:
+            out.print(f"  {drift}", markup=False)
         out.print(f"  {report.newest_line(h)}", markup=False)
     return 0
 

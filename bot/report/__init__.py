@@ -235,6 +235,16 @@ def verdict_json(v: Verdict, runs: Mapping[str, Run] | None = None) -> dict[str,
     }
 
 
+def trend_line(h: History) -> str | None:
+    """A slow drift since the last change point, in words (None without one)."""
+    t = h.trend
+    if t is None:
+        return None
+    first, last = plain(h.values[t.start].label), plain(h.values[t.end - 1].label)
+    return (f"trend: {t.change:+.1%} from {first} to {last} ({t.n} builds, Mann-Kendall "
+            f"p={t.p_value:.2g}): a slow drift, not a step")  # fmt: skip
+
+
 def newest_line(h: History) -> str:
     """The morning answer in words: did the newest build change anything."""
     n = h.newest
@@ -274,6 +284,10 @@ def history_json(h: History) -> dict[str, Any]:
         ],
         "change_points": [change_point_json(cp, [v.label for v in h.values]) for cp in h.changes],
         "notes": list(h.notes),
+        "trend": None
+        if h.trend is None
+        else asdict(h.trend)
+        | {"from": h.values[h.trend.start].label, "to": h.values[h.trend.end - 1].label},
         "newest": None
         if h.newest is None
         else asdict(h.newest)
