@@ -114,16 +114,30 @@ def _note_run(runs: dict[str, RunSeen], parsed: ParsedFile, path: Path) -> RunSe
 
 
 def ingest_one(engine: Engine, path: Path, options: Metadata, root: Path | None) -> FileResult:
-    """Parse and store one file; quarantine it (and say why) when that fails."""
+    """Parse and store one file; quarantine it (and say why) when that fails. This is the file
+    boundary: nothing one file holds may stop the next, so an error of a kind nobody foresaw is
+    quarantined too (named, in one line). Only the store itself failing stops the call."""
     digest = None
     try:
         parsed = parse_file(path, options, root)
         digest = parsed.sha256
         added = store.add_file(engine, parsed)
+    except store.StoreUnavailable:
+        raise
     except (IngestError, store.StoreError) as exc:
-        store.quarantine(engine, str(path), digest, str(exc))
-        return FileResult(path, "error", str(exc))
-    return FileResult(path, added.status, parsed=parsed, added=added)
+        reason = str(exc)
+    except Exception as exc:  # the file boundary (see the docstring)
+        reason = f"unexpected {type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+    else:
+        return FileResult(path, added.status, parsed=parsed, added=added)
+    store.quarantine(engine, shown_path(path), digest, reason)
+    return FileResult(path, "error", reason)
+
+
+def shown_path(path: Path) -> str:
+    """The path as text that any store and terminal can hold: bytes of a file name that are not
+    UTF-8 (Python keeps them as surrogates) become \\x escapes."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def ingest(

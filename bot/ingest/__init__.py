@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -107,12 +108,19 @@ def result_files(
     problems: list[tuple[Path, str]] = []
     for path in paths:
         if path.is_dir():
+            # os.walk reports the folders it cannot read (pathlib's glob skips them silently:
+            # their files would be missing from the call with nothing said)
+            unreadable: list[OSError] = []
             found = sorted(
                 p
-                for p in path.rglob("*")
-                if p.is_file() and p.suffix in RESULT_SUFFIXES and not is_sidecar(p)
+                for folder, _, names in os.walk(path, onerror=unreadable.append)
+                for p in (Path(folder) / name for name in names)
+                if p.suffix in RESULT_SUFFIXES and p.is_file() and not is_sidecar(p)
             )
-            if not found:
+            problems.extend(
+                (Path(e.filename or path), f"cannot read folder: {e.strerror}") for e in unreadable
+            )
+            if not found and not unreadable:
                 problems.append((path, "folder holds no .json or .jsonl result files"))
             files.extend((p, path) for p in found)
         elif path.is_file():
@@ -128,6 +136,31 @@ def find_result_files(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Pat
     return [f for f, _ in files], problems
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different: with a repeated key Python keeps the last
+    value silently (a file saying "hw" twice would be stored as whichever came last)."""
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise IngestError(f"key {key!r:.60} appears twice in one object")
+        seen.add(key)
+    return dict(pairs)
+
+
+def _json(text: str, where: str = "") -> Any:
+    """json.loads with the reader's own limits turned into the file's error."""
+    try:
+        return json.loads(text, object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError:
+        raise
+    except IngestError as exc:
+        raise IngestError(f"{exc}{where}") from None
+    except RecursionError:
+        raise IngestError(f"invalid JSON{where}: nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise IngestError(f"invalid JSON{where}: {str(exc).split(':')[0]}") from None
+
+
 def _load(data: bytes) -> Any:
     if not data.strip():
         raise IngestError("file is empty")
@@ -136,21 +169,17 @@ def _load(data: bytes) -> Any:
     except UnicodeDecodeError:
         raise IngestError("file is not UTF-8 text") from None
     try:
-        return json.loads(content)
+        return _json(content)
     except json.JSONDecodeError as exc:
         if exc.msg != "Extra data":
             raise IngestError(f"invalid JSON: {exc.msg} at line {exc.lineno}") from None
-    except RecursionError:
-        raise IngestError("invalid JSON: nested too deeply") from None
     docs = []  # JSON Lines: one object per line
     for number, line in enumerate(content.splitlines(), start=1):
         if line.strip():
             try:
-                docs.append(json.loads(line))
+                docs.append(_json(line, f" on line {number}"))
             except json.JSONDecodeError as exc:
                 raise IngestError(f"invalid JSON on line {number}: {exc.msg}") from None
-            except RecursionError:
-                raise IngestError(f"invalid JSON on line {number}: nested too deeply") from None
     return docs
 
 

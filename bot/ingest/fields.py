@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,6 +12,14 @@ from bot.errors import ParetobotError
 
 class IngestError(ParetobotError, ValueError):
     """A result file cannot be loaded; the message names the problem (the caller adds the file)."""
+
+
+# What a benchmark figure can be and the store can hold: a float beyond this is a broken file (no
+# throughput, latency or token count comes near), and a whole number must fit a 32-bit column
+# (PostgreSQL's INTEGER; SQLite would take 64 bits, Python any size).
+MAX_NUMBER = 1e15
+MAX_COUNT = 2**31 - 1
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def number(doc: Mapping[str, Any], key: str, *, required: bool = False) -> float | None:
@@ -28,6 +37,8 @@ def number(doc: Mapping[str, Any], key: str, *, required: bool = False) -> float
         raise IngestError(f"field '{key}' is {value}")
     if value < 0:
         raise IngestError(f"field '{key}' is negative: {value}")
+    if value > MAX_NUMBER:
+        raise IngestError(f"field '{key}' is out of range: {value:.3g}")
     return value
 
 
@@ -46,6 +57,8 @@ def count(doc: Mapping[str, Any], key: str, *, required: bool = False) -> int | 
         return None
     if value != int(value):
         raise IngestError(f"field '{key}' is not a whole number: {value}")
+    if value > MAX_COUNT:
+        raise IngestError(f"field '{key}' is out of range: {value:.3g}")
     return int(value)
 
 
@@ -58,6 +71,8 @@ def text(doc: Mapping[str, Any], key: str, *, required: bool = False) -> str | N
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         raise IngestError(f"field '{key}' is not text: {value!r:.40}")
     value = str(value).strip()
+    if _CONTROL.search(value):  # a NUL, an escape, a bidi override: never a name
+        raise IngestError(f"field '{key}' holds a control character: {value!r:.60}")
     if required and not value:
         raise IngestError(f"field '{key}' is empty")
     return value or None
@@ -85,4 +100,6 @@ def interactivity(median_tpot_ms: float | None) -> float:
         raise IngestError("missing required field 'median_tpot_ms' (needed for interactivity)")
     if median_tpot_ms <= 0:
         raise IngestError(f"median TPOT is {median_tpot_ms} ms: interactivity is undefined")
+    if median_tpot_ms < 1e-6:  # 1000 / x would overflow, or be a million times any real rate
+        raise IngestError(f"median TPOT is {median_tpot_ms:.3g} ms: interactivity is out of range")
     return 1000.0 / median_tpot_ms

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from bot.ingest import ParsedFile
 from bot.model import SWEEP_FAILED, SWEEP_OK, Build, ConfigKey, Point, Sweep, as_utc, utc_now
-from bot.store.errors import StoreError
+from bot.store.errors import StoreError, StoreUnavailable, first_line
 from bot.store.migrate import MIGRATIONS
 from bot.store.provenance import store_provenance
 from bot.store.runs import (
@@ -64,8 +64,35 @@ def database_url(url: str | None = None) -> str:
 
 def open_store(url: str | None = None) -> Engine:
     """Connect, create the schema on first use, migrate an older schema in place, and refuse a
-    database of a newer (or unknown) schema version."""
-    engine = sa.create_engine(database_url(url))
+    database of a newer (or unknown) schema version. A store that cannot be opened (corrupt,
+    unwritable, unreachable, an empty file where a store was) is one StoreUnavailable line."""
+    url = database_url(url)
+    try:
+        shown = sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        raise StoreError(f"not a database URL: {url!r:.80}") from None
+    _refuse_empty_sqlite_file(url, shown)
+    try:
+        return _prepare(sa.create_engine(url))
+    except sa.exc.SQLAlchemyError as exc:
+        raise StoreUnavailable(f"cannot open the store {shown}: {first_line(exc)}") from None
+
+
+def _refuse_empty_sqlite_file(url: str, shown: str) -> None:
+    """SQLite takes an empty file for a new database and would build a fresh store in it: an
+    existing store truncated to 0 bytes would silently start over."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return
+    path = parsed.database
+    if path != ":memory:" and os.path.isfile(path) and os.path.getsize(path) == 0:
+        raise StoreUnavailable(
+            f"the store {shown} is an empty file (0 bytes), not a paretobot store; remove it to "
+            "start a new store there"
+        )
+
+
+def _prepare(engine: Engine) -> Engine:
     metadata.create_all(engine)
     with engine.begin() as conn:
         found = conn.execute(
@@ -158,7 +185,18 @@ def _stored_file(conn: Connection, parsed: ParsedFile) -> Any:
 def add_file(engine: Engine, parsed: ParsedFile) -> Added:
     """Store a parsed file in one transaction. The same bytes stored before under the same run
     are a duplicate; under another run, a copy (recorded, never counted as a new measurement).
-    Points identical in every value to stored points of their configuration are copies too."""
+    Points identical in every value to stored points of their configuration are copies too.
+    What the database refuses of this file is a StoreError (the file's); the database failing
+    is StoreUnavailable."""
+    try:
+        return _add_file(engine, parsed)
+    except sa.exc.OperationalError as exc:
+        raise StoreUnavailable(f"the store failed: {first_line(exc)}") from None
+    except sa.exc.SQLAlchemyError as exc:  # DataError, IntegrityError...: this file's values
+        raise StoreError(f"the store refused it: {first_line(exc)}") from None
+
+
+def _add_file(engine: Engine, parsed: ParsedFile) -> Added:
     with engine.begin() as conn:
         if parsed.provenance is not None:  # a runner record: facts about its run, no results
             return Added(store_provenance(conn, parsed))
@@ -348,6 +386,7 @@ __all__ = [
     "PointCopy",
     "Quarantined",
     "StoreError",
+    "StoreUnavailable",
     "add_file",
     "count_rows",
     "cursor",
