@@ -8,11 +8,20 @@ import math
 import re
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")  # emphasis, code, links, table cells
+# what must never reach a reader: C0/C1 controls but tab and newline (an ESC rewrites a terminal),
+# and the bidi controls that make text read other than it is stored (U+202E turns "exe.txt" round)
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(value: object) -> object:
+    """Text with every control and bidi character made a space (tab and newline kept); anything
+    else as it is. Every value a report template prints passes here (jinja's `finalize`)."""
+    return _INVISIBLE.sub(" ", value) if isinstance(value, str) else value
 
 
 def md(value: object) -> str:
     """Text from files or upstream, made inert in markdown: no table breakout, no HTML, no pings."""
-    text = " ".join(str(value).split())  # newlines would end a table row
+    text = " ".join(str(visible(str(value))).split())  # newlines would end a table row
     text = html.escape(text, quote=False)
     text = _MD_SPECIAL.sub(r"\\\1", text)
     return text.replace("@", "@\u200b")  # a zero-width space keeps @name from notifying anyone

@@ -626,3 +626,22 @@ def test_changelog_record_and_digest_carry_run_urls(tmp_path):
     assert f'<a href="{RUN_URL}">v0.21.0-0</a>' in digest_html(digest)
     (listed,) = digest_json(digest)["regressions"]
     assert [r["url"] for r in listed["runs"] if r["url"]] == [RUN_URL]
+
+
+def test_control_and_bidi_characters_never_reach_a_reader(tmp_path):
+    """A PR title with an ANSI escape, a right-to-left override and a NUL: gone (spaces) from the
+    comment, the changelog files and the digest page, its visible words kept where it is shown
+    (the JSON Lines record keeps the title as data, JSON-escaped)."""
+    v = judge(runs(OLD), runs(NEW, 0.88), POLICY)
+    title = "Fix \x1b[2Jclear \u202eexe.txt and \x00nul"
+    a = attribution(v, pull(title, "alice"))
+    body = comment_markdown(v, a, policy=POLICY)
+    files = changelog.ChangelogFiles(tmp_path / "perf-changelog.yaml")
+    changelog.record_change(files, v, a, today=date(2026, 11, 20))
+    page = digest_html(Digest(T0, T0 + timedelta(days=7), (DigestChange(v, None, None, a),)))
+    written = (body, files.markdown.read_text(), files.yaml.read_text(), page)
+    for text in written:
+        assert not any(ch in text for ch in ("\x1b", "\u202e", "\x00")), repr(text[:200])
+    (entry,) = yaml.safe_load(files.yaml.read_text())
+    for text in (body, page, " ".join(entry["description"])):  # where the title is shown
+        assert "clear" in text and "exe.txt" in text

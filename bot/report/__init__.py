@@ -18,7 +18,7 @@ from bot.analysis.verdict import Verdict, percent
 from bot.attribution.bisect import Bisection
 from bot.config import AnalysisPolicy
 from bot.model import Attribution, Build, ConfigKey, Frontier, Run
-from bot.text import md, num, plain  # also what bot.report offers its callers (report.plain)
+from bot.text import md, num, plain, visible  # md, num, plain: also offered as report.X
 
 # an address that can stand as a markdown link target or an HTML attribute as it is
 _URL = re.compile(r"https?://[^\s()<>\[\]\"'`]+")
@@ -47,6 +47,7 @@ _env = jinja2.Environment(
     autoescape=False,  # markdown, not HTML: every value goes through `md` or a number filter
     undefined=jinja2.StrictUndefined,
     keep_trailing_newline=True,
+    finalize=visible,  # no control or bidi character reaches a comment, page or changelog
 )
 _env.filters.update(md=md, num=num, pct=pct, pct0=pct0, money=money, ci=ci)
 
