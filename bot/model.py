@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -37,8 +38,8 @@ def commit_mismatch(requested: str, reported: str, installed: str) -> str:
     """Why a run may not have measured the commit it asked for, or "". Its results stay filed
     under the commit asked for (what the bisection and the dispatcher look up); the mismatch is
     said, not silently re-filed."""
-    if not requested:
-        return ""
+    if not re.fullmatch(r"[0-9a-fA-F]{7,64}", requested or ""):
+        return ""  # nothing asked, or a ref (a release tag): nothing to compare a commit with
     for commit, who in ((installed, "the installed build is"),
                         (reported, "the framework reports")):  # fmt: skip
         if commit and not same_commit(commit, requested):

@@ -278,7 +278,8 @@ HOSTILE_RECORDS = [
     ("results_run_id", "../../etc/passwd", "'results_run_id' is not a run id"),
     ("accelerators.gpus", "H100", "'accelerators.gpus' is not a list"),
     ("started_at", "yesterday", "'started_at' is not an ISO time"),
-    ("framework.requested_commit", "abc1234; rm -rf /", "'framework.requested_commit' is not a"),
+    ("framework.installed_commit", "abc1234; rm -rf /", "'framework.installed_commit' is not a"),
+    ("framework.requested_commit", "v1\n::set-output x", "'framework.requested_commit' holds a"),
 ]
 
 
@@ -344,7 +345,7 @@ def test_a_commit_mismatch_is_said_and_the_results_stay_where_asked(paretobot, t
     )
     assert run["points"] == 4 and not any(asked[:12] in b for b in run["builds"])  # not re-filed
     text = paretobot("runs").out
-    assert f"commit: requested {asked[:12]}, reported {reported}" in text
+    assert f"commit: requested {asked}, reported {reported}" in text
     assert "COMMIT MISMATCH" in text
     # the same commits, one a prefix of the other: no mismatch
     rec["framework"] |= {"reported_commit": asked[:8], "installed_commit": asked}
@@ -536,3 +537,14 @@ def test_odd_names_cost_characters_not_the_record(monkeypatch):
     found = links()
     assert found["runner"].startswith("gpu-1[31mred") and len(found["runner"]) == 200
     assert found["artifact"] is None and found["host"]
+
+
+def test_a_release_tag_asked_for_is_no_commit_to_mismatch():
+    """A release job names its tag where a probe names a commit: nothing to compare."""
+    from bot.model import commit_mismatch
+
+    assert commit_mismatch("v0.32.1", "0123abcd", "") == ""
+    assert commit_mismatch("feedface" * 5, "0123abcd", "") == (
+        "asked for commit feedfacefeed; the framework reports 0123abcd"
+    )
+    assert commit_mismatch("feedface" * 5, "feedfac", "") == ""  # a prefix names the same commit

@@ -46,8 +46,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
         for key in ("url", "runner", "host", "artifact"):
             if row[key]:  # text from a runner record: one line, no control characters
                 out.print(f"  {key}: {plain(row[key], 200)}", markup=False)
-        commits = ", ".join(f"{k} {v[:12]}" for k, v in row["commits"].items() if v)
-        if commits:  # hex only: checked at ingest
+        commits = ", ".join(f"{k} {plain(v[:40])}" for k, v in row["commits"].items() if v)
+        if commits:
             out.print(f"  commit: {commits}", markup=False)
         if row["commit_mismatch"]:
             out.print(f"  COMMIT MISMATCH: {row['commit_mismatch']}", markup=False)

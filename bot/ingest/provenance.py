@@ -192,8 +192,10 @@ def parse_run_record(doc: Mapping[str, Any], run_id: str | None = None) -> Prove
         status=_name(doc, "status"),
         started_at=_time(doc, "started_at"),
         ended_at=_time(doc, "ended_at"),
+        # the job's `commit` may name a ref (a release job's tag); the other two are hex
+        requested_commit=_name(_object(doc, "framework"), "requested_commit", "framework"),
         **{f"{k}_commit": _commit(_object(doc, "framework"), f"{k}_commit")
-           for k in ("requested", "reported", "installed")},
+           for k in ("reported", "installed")},
     )  # fmt: skip
 
 

@@ -8,6 +8,7 @@ that would replace a stored one is refused, never overwritten.
 from __future__ import annotations
 
 import os
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
@@ -19,6 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from bot.ingest import ParsedFile
 from bot.model import SWEEP_FAILED, SWEEP_OK, Build, ConfigKey, Point, Sweep, as_utc, utc_now
+from bot.store.engine import make_engine, writing
 from bot.store.errors import StoreError, StoreUnavailable, first_line
 from bot.store.migrate import MIGRATIONS
 from bot.store.provenance import store_provenance
@@ -71,30 +73,44 @@ def open_store(url: str | None = None) -> Engine:
         shown = sa.engine.make_url(url).render_as_string(hide_password=True)
     except sa.exc.ArgumentError:
         raise StoreError(f"not a database URL: {url!r:.80}") from None
-    _refuse_empty_sqlite_file(url, shown)
+    empty = _empty_sqlite_file(url)
     try:
-        return _prepare(sa.create_engine(url))
+        return _prepare(make_engine(url), empty, shown)
     except sa.exc.SQLAlchemyError as exc:
         raise StoreUnavailable(f"cannot open the store {shown}: {first_line(exc)}") from None
 
 
-def _refuse_empty_sqlite_file(url: str, shown: str) -> None:
-    """SQLite takes an empty file for a new database and would build a fresh store in it: an
-    existing store truncated to 0 bytes would silently start over."""
+def _empty_sqlite_file(url: str) -> str | None:
+    """The path of an SQLite store that exists as an empty file, else None. SQLite takes an
+    empty file for a new database and would build a fresh store in it: an existing store
+    truncated to 0 bytes would silently start over."""
     parsed = sa.engine.make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database:
-        return
+        return None
     path = parsed.database
     if path != ":memory:" and os.path.isfile(path) and os.path.getsize(path) == 0:
-        raise StoreUnavailable(
-            f"the store {shown} is an empty file (0 bytes), not a paretobot store; remove it to "
-            "start a new store there"
-        )
+        return path
+    return None
 
 
-def _prepare(engine: Engine) -> Engine:
-    metadata.create_all(engine)
-    with engine.begin() as conn:
+SCHEMA_LOCK = 0x7061726574  # PostgreSQL advisory lock: one process creates or migrates at a time
+WRITE_TRIES = 5  # a write that met another process's insert of the same row is run again
+
+
+def _prepare(engine: Engine, empty: str | None = None, shown: str = "") -> Engine:
+    """Schema creation and migration, one process at a time: concurrent first uses of a new
+    store raced to create the same tables ('table meta already exists'). `empty`: the SQLite
+    file was empty when this process looked; still empty once it holds the write lock, it is no
+    other process's new store being made but a store truncated to nothing, and is refused."""
+    with writing(engine) as conn:
+        if empty is not None and os.path.getsize(empty) == 0:
+            raise StoreUnavailable(
+                f"the store {shown} is an empty file (0 bytes), not a paretobot store; remove "
+                "it to start a new store there"
+            )
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+        metadata.create_all(conn)
         found = conn.execute(
             sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version")
         ).scalar()
@@ -188,16 +204,26 @@ def add_file(engine: Engine, parsed: ParsedFile) -> Added:
     Points identical in every value to stored points of their configuration are copies too.
     What the database refuses of this file is a StoreError (the file's); the database failing
     is StoreUnavailable."""
-    try:
-        return _add_file(engine, parsed)
-    except sa.exc.OperationalError as exc:
-        raise StoreUnavailable(f"the store failed: {first_line(exc)}") from None
-    except sa.exc.SQLAlchemyError as exc:  # DataError, IntegrityError...: this file's values
-        raise StoreError(f"the store refused it: {first_line(exc)}") from None
+    refused: sa.exc.SQLAlchemyError | None = None
+    for attempt in range(WRITE_TRIES):
+        try:
+            return _add_file(engine, parsed)
+        except sa.exc.IntegrityError as exc:
+            # another process stored the same configuration, build, run or file between this
+            # transaction's look and its insert: run it again, it now finds theirs. A conflict
+            # within the file itself repeats every time and is the file's.
+            refused = exc
+            time.sleep(0.01 * (attempt + 1))
+        except sa.exc.OperationalError as exc:
+            raise StoreUnavailable(f"the store failed: {first_line(exc)}") from None
+        except sa.exc.SQLAlchemyError as exc:  # DataError...: this file's values
+            raise StoreError(f"the store refused it: {first_line(exc)}") from None
+    assert refused is not None
+    raise StoreError(f"the store refused it: {first_line(refused)}")
 
 
 def _add_file(engine: Engine, parsed: ParsedFile) -> Added:
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         if parsed.provenance is not None:  # a runner record: facts about its run, no results
             return Added(store_provenance(conn, parsed))
         excluded_now = ensure_run(conn, parsed)
@@ -275,7 +301,7 @@ def _add_file(engine: Engine, parsed: ParsedFile) -> Added:
 
 
 def quarantine(engine: Engine, path: str, sha256: str | None, reason: str) -> None:
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         conn.execute(
             quarantine_table.insert().values(path=path, sha256=sha256, reason=reason, at=utc_now())
         )

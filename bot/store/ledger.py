@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.model import as_utc, utc_now
+from bot.store.engine import writing
 from bot.store.schema import bisections_table, cursors_table, dispatches_table, events_table
 
 
@@ -42,7 +43,7 @@ def finish_event(
 ) -> None:
     """Mark an event handled and move its cursor forward, in one transaction: a crash before this
     leaves the event to be handled again (its dispatches are idempotent), never lost."""
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         conn.execute(
             events_table.insert().values(
                 upstream=upstream,
@@ -70,7 +71,7 @@ def dispatch_state(engine: Engine, key: str) -> str | None:
 
 def record_dispatch(engine: Engine, key: str, upstream: str, event: str, jobs: int) -> None:
     """Write down a dispatch before it is sent, so that a crash mid-send is found on rerun."""
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         conn.execute(
             dispatches_table.insert().values(
                 key=key,
@@ -84,7 +85,7 @@ def record_dispatch(engine: Engine, key: str, upstream: str, event: str, jobs: i
 
 
 def mark_sent(engine: Engine, key: str) -> None:
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         conn.execute(
             dispatches_table.update()
             .where(dispatches_table.c.key == key)
@@ -105,7 +106,7 @@ def jobs_dispatched_since(engine: Engine, since: datetime) -> int:
 
 def save_bisection(engine: Engine, key: str, status: str, state: str) -> None:
     """The bisection's state after a step (its past probes are in the results and dispatches)."""
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         where = bisections_table.c.key == key
         values = {"status": status, "state": state, "updated_at": utc_now()}
         if conn.execute(sa.select(bisections_table.c.key).where(where)).first():

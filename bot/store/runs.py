@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from bot.ingest import ParsedFile
 from bot.model import Build, JobStats, Point, Run, as_utc, utc_now
+from bot.store.engine import writing
 from bot.store.errors import StoreError
 from bot.store.provenance import load_provenance
 from bot.store.schema import (
@@ -228,7 +229,7 @@ def load_runs(engine: Engine) -> list[Run]:
 
 def _set_excluded(engine: Engine, run_id: str, excluded: bool, reason: str) -> None:
     r = runs_table
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         done = conn.execute(
             r.update()
             .where(r.c.run_id == run_id)
