@@ -181,3 +181,16 @@ def test_json_output_cannot_carry_a_workflow_command(capsys):
     print_json({"model": "x##[error]pwned", "n": [1.5]})
     text = capsys.readouterr().out
     assert "##[" not in text and json.loads(text) == {"model": "x##[error]pwned", "n": [1.5]}
+
+
+def test_json_output_is_strict_json(capsys):
+    """NaN and infinities are not JSON (strict parsers reject Python's NaN/Infinity): null."""
+    from bot.cli.common import print_json
+
+    print_json({"ratio": float("inf"), "runs": [float("nan"), 1.5], "nested": {"x": -float("inf")}})
+    text = capsys.readouterr().out
+    assert json.loads(text, parse_constant=lambda c: pytest.fail(f"non-strict {c}")) == {
+        "ratio": None,
+        "runs": [None, 1.5],
+        "nested": {"x": None},
+    }
