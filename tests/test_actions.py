@@ -271,7 +271,9 @@ def test_digest_appends_its_markdown(paretobot, seeded, monkeypatch):
 # ---- untrusted text cannot become a workflow command --------------------------------------------
 
 
-EVIL = "tiny\n::error title=pwned::injected ##[error]legacy"
+# a newline in a name is refused at ingest (a control character: test_ingest_hostile.py); what
+# can be stored is the command text itself, where a wrapped table cell could start a line with it
+EVIL = "tiny ::error title=pwned::injected ##[error]legacy"
 
 
 @pytest.fixture
