@@ -10,7 +10,8 @@ import re
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")  # emphasis, code, links, table cells
 # what must never reach a reader: C0/C1 controls but tab and newline (an ESC rewrites a terminal),
 # and the bidi controls that make text read other than it is stored (U+202E turns "exe.txt" round)
-_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+HIDDEN = r"\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069"  # a regex class body
+_INVISIBLE = re.compile(f"[{HIDDEN}]")
 
 
 def visible(value: object) -> object:

@@ -100,9 +100,13 @@ def newest_check(
     recent = [cp for cp in changes if cp.index in rows[-RECENT:]]
     start = changes[-1].index if changes else 0
     level = [i for i in rows if i >= start]
-    if len(level) < 6:  # the last change is too recent to have a level of its own
-        cp = recent[-1]
-        return Newest(newest, NEWEST_CHANGED, cp.change, None, cp.index, 0)
+    confirmed = (
+        Newest(newest, NEWEST_CHANGED, recent[-1].change, None, recent[-1].index, 0)
+        if recent
+        else None
+    )
+    if len(level) < 6 and confirmed:  # the last change is too recent to have a level of its own
+        return confirmed
     logs = np.log([values[i] for i in level])  # type: ignore[misc]
     tail = 1  # newest builds off the level of those before them, in one direction
     while tail < min(CONFIRM_AFTER, len(level) - 5):
@@ -119,9 +123,8 @@ def newest_check(
     if abs(z_new) >= OFF_LEVEL and abs(change) >= min_effect:
         since = level[-tail]
         return Newest(newest, NEWEST_POSSIBLE, change, z_new, since, CONFIRM_AFTER - tail)
-    if recent:
-        cp = recent[-1]
-        return Newest(newest, NEWEST_CHANGED, cp.change, None, cp.index, 0)
+    if confirmed:
+        return confirmed
     return Newest(newest, NEWEST_NONE, math.expm1(float(logs[-1]) - centre), z_new, newest,
                   CONFIRM_AFTER - 1)  # fmt: skip
 

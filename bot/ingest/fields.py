@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.errors import ParetobotError
+from bot.text import HIDDEN
 
 
 class IngestError(ParetobotError, ValueError):
@@ -19,7 +20,7 @@ class IngestError(ParetobotError, ValueError):
 # (PostgreSQL's INTEGER; SQLite would take 64 bits, Python any size).
 MAX_NUMBER = 1e15
 MAX_COUNT = 2**31 - 1
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(f"[\t\n{HIDDEN}]")  # what no reader sees, and no line break in a name
 
 
 def number(doc: Mapping[str, Any], key: str, *, required: bool = False) -> float | None:
