@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 
 # ---- the verdict vocabulary: one word per difference between two builds of one configuration ----
@@ -113,6 +113,13 @@ class ConfigKey:
                 self.scenario,
             ]
         )
+
+    @property
+    def canonical(self) -> str:
+        """The configuration's identity as one string that two different configurations cannot
+        share (the store's key). The slug joins fields with '/', which a model name may hold
+        itself: 'org/m' + 'fp8' and 'org' + 'm/fp8' spell the same slug."""
+        return json.dumps([getattr(self, f.name) for f in fields(self)], separators=(",", ":"))
 
     def matches(self, pattern: str) -> bool:
         """True if `pattern` (a shell glob, or a plain substring) names this configuration."""
@@ -261,8 +268,8 @@ class Run:
     exclude_reason: str = ""
     jobs: tuple[JobStats, ...] = ()  # summed over the run's run_stats files, per hardware
     copies: tuple[str, ...] = ()  # paths of files (or points) that repeated another run's bytes
-    # what the run has results for: (configuration slug, build) pairs
-    measured: tuple[tuple[str, Build], ...] = ()
+    # what the run has results for: (configuration, build) pairs
+    measured: tuple[tuple[ConfigKey, Build], ...] = ()
     # provenance, from the runner's paretobot-run.json ("" where the run has none)
     url: str = ""  # the CI run (GitHub Actions run and attempt) that produced it
     host: str = ""  # hostname/app-specific machine hash

@@ -23,7 +23,7 @@ from bot.config import AnalysisPolicy, load_policy
 from bot.config.matrix import MatrixJob
 from bot.config.upstreams import RulesFile, Upstream, UpstreamsFile
 from bot.github import api as gh_api
-from bot.model import Build, Job, Sweep, UpstreamEvent
+from bot.model import Build, ConfigKey, Job, Sweep, UpstreamEvent
 from bot.plan import Earlier, Plan, feeds, is_watched, plan
 from bot.store import ledger
 
@@ -120,21 +120,21 @@ def _baseline_context(
     beside the candidate: when no runs of that baseline are stored, or the configuration's
     run-to-run noise (from its other builds) exceeds half the smallest change that matters."""
     names = tuple(ledger.earlier_events(ctx.engine, upstream.repo, event.kind, event.at))
-    sweeps: dict[str, list[Sweep]] = {}
+    sweeps: dict[ConfigKey, list[Sweep]] = {}
 
-    def stored(slug: str) -> list[Sweep]:
-        if slug not in sweeps:
-            sweeps[slug] = store.load_sweeps(ctx.engine, config_pattern=slug)
-        return sweeps[slug]
+    def stored(config: ConfigKey) -> list[Sweep]:
+        if config not in sweeps:
+            sweeps[config] = store.load_sweeps(ctx.engine, config=config)
+        return sweeps[config]
 
     good = frozenset(
         n for n in names
         if any(s.points and s.build.matches(n) for job in ctx.matrix if feeds(upstream, job)
-               for s in stored(job.config.slug))
+               for s in stored(job.config))
     ) if upstream.baseline.tag == "last-good" and event.kind == "tag" else frozenset()  # fmt: skip
 
     def interleave(job: MatrixJob, baseline: Build) -> bool:
-        history = [s for s in stored(job.config.slug) if s.points]
+        history = [s for s in stored(job.config) if s.points]
         runs = {s.run_id for s in history if s.build.matches(baseline.selector)}
         if len(runs) < ctx.config.budget.repeats:
             return True

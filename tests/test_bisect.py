@@ -365,8 +365,8 @@ def test_attribution_lists_the_prs_of_the_upstream_the_runs_were_dispatched_for(
     cand = Build("vllm", "v0.1.10", "d" * 40)
     verdict = Verdict(config, Build("vllm", "v0.1.9", "c" * 40), cand, "regression", "x")
     job = _json.dumps({"upstream": "ROCm/aiter"})
-    runs = [Run("other", measured=((config.slug, Build("vllm", "v0", "e" * 40)),), job=job),
-            Run("r1", measured=((config.slug, cand),), job=job)]  # fmt: skip
+    runs = [Run("other", measured=((config, Build("vllm", "v0", "e" * 40)),), job=job),
+            Run("r1", measured=((config, cand),), job=job)]  # fmt: skip
     monkeypatch.setattr(app_attribute.store, "load_runs", lambda engine: runs)
     assert app_attribute._dispatched_upstream(None, verdict) == "ROCm/aiter"
     monkeypatch.setattr(app_attribute.store, "load_runs", lambda engine: runs[:1])

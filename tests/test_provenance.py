@@ -379,12 +379,13 @@ def test_a_version_2_store_gains_provenance_in_place(db_url, paretobot, folders)
     engine = sa.create_engine(db_url)
     with engine.begin() as conn:  # as a version-2 store was: no provenance table
         conn.execute(sa.text("DROP TABLE provenance"))
+        conn.execute(sa.text("DROP TABLE alembic_version"))  # made before Alembic
         conn.execute(sa.text("UPDATE meta SET value='2' WHERE key='schema_version'"))
     engine.dispose()
     before = store.load_sweeps(migrated := store.open_store(db_url))
     with migrated.connect() as conn:
         version = conn.execute(sa.text("SELECT value FROM meta WHERE key='schema_version'"))
-        assert version.scalar() == "4"  # through 3 to the latest
+        assert version.scalar() == str(store.SCHEMA_VERSION)  # through 3 to the latest
     migrated.dispose()
     assert len(before) == 2 and sum(len(s.points) for s in before) == 4
     _ingest_files(paretobot, [folders["candidate"] / "paretobot-run.json"])
@@ -398,6 +399,7 @@ def test_a_version_3_store_gains_the_commits_in_place(db_url, paretobot, folders
     with engine.begin() as conn:  # as a version-3 store was: provenance without the commits
         for k in ("requested", "reported", "installed"):
             conn.execute(sa.text(f"ALTER TABLE provenance DROP COLUMN {k}_commit"))
+        conn.execute(sa.text("DROP TABLE alembic_version"))  # made before Alembic
         conn.execute(sa.text("UPDATE meta SET value='3' WHERE key='schema_version'"))
     engine.dispose()
     (run,) = paretobot("runs", "--json").json()  # opening the store migrates it
@@ -405,7 +407,7 @@ def test_a_version_3_store_gains_the_commits_in_place(db_url, paretobot, folders
     assert run["commits"] == {"requested": None, "reported": None, "installed": None}
     with (migrated := store.open_store(db_url)).connect() as conn:
         version = conn.execute(sa.text("SELECT value FROM meta WHERE key='schema_version'"))
-        assert version.scalar() == "4"
+        assert version.scalar() == str(store.SCHEMA_VERSION)
     migrated.dispose()
 
 

@@ -265,6 +265,25 @@ def test_identical_failure_records_of_two_configurations_are_two_facts(tmp_path,
     assert all(s.status == "failed" for s in sweeps)
 
 
+def test_two_configurations_with_one_slug_are_two(tmp_path, paretobot, engine):
+    """The slug joins fields with '/', which a model name holds: 'org/m' + 'fp8' and 'org' +
+    'm/fp8' spell one slug. Their points and identical failure records stay apart."""
+    record = {"paretobot": "failure", "cause": "out-of-memory", "message": "x", "log_tail": []}
+    for model, precision in (("org/m", "fp8"), ("org", "m/fp8")):
+        folder = tmp_path / precision.replace("/", "_")
+        folder.mkdir()
+        (folder / "failure.json").write_text(json.dumps(record))
+        meta = {"hardware": "h100", "gpus": 8, "precision": precision, "framework": "vllm",
+                "framework_version": "v1", "model": model, "isl": 1, "osl": 1,
+                "run_id": "r1"}  # fmt: skip
+        (folder / "paretobot-meta.json").write_text(json.dumps(meta))
+    assert paretobot("ingest", tmp_path).code == 0
+    configs = [s.config for s in store.load_sweeps(engine)]
+    assert len(configs) == 2 and configs[0].slug == configs[1].slug
+    assert sorted((c.model, c.precision) for c in configs) == [("org", "m/fp8"), ("org/m", "fp8")]
+    assert store.count_rows(engine, ["configs", "files"]) == {"configs": 2, "files": 2}
+
+
 @pytest.mark.parametrize(
     "pattern", ["*mi355x*", "glm*", "hicache", "qwen3.5/fp8/mi300x*", "no-such-config"]
 )

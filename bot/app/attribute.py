@@ -65,21 +65,21 @@ def _from_run(config: ConfigKey, spec: dict, build: Build) -> Job:
 def _template(engine: Engine, verdict: Verdict) -> Job:
     """How to benchmark this configuration: the job a stored run of it ran (paretobot-run.json),
     the candidate's first, else its benchmark-matrix job."""
-    slug = verdict.config.slug
+    config = verdict.config
     runs = [r for r in store.load_runs(engine) if r.job_spec]
     for build in (verdict.candidate, verdict.baseline):
         for run in reversed(runs):
             spec = run.job_spec
-            if (slug, build) in run.measured and spec and spec.get("model"):
+            if (config, build) in run.measured and spec and spec.get("model"):
                 return _from_run(verdict.config, spec, verdict.candidate)
     for run in reversed(runs):
         spec = run.job_spec
-        if any(s == slug for s, _ in run.measured) and spec and spec.get("model"):
+        if any(c == config for c, _ in run.measured) and spec and spec.get("model"):
             return _from_run(verdict.config, spec, verdict.candidate)
-    job = next((j for j in load_matrix() if j.config.slug == slug), None)
+    job = next((j for j in load_matrix() if j.config == config), None)
     if job is None:
         raise AttributionError(
-            f"{slug} has no stored run with its job and is not in the benchmark matrix: "
+            f"{config.slug} has no stored run with its job and is not in the benchmark matrix: "
             "cannot dispatch probes for it"
         )
     return Job(
@@ -143,7 +143,7 @@ def _dispatched_upstream(engine: Engine, verdict: Verdict) -> str:
     of AITER under vLLM is attributed to ROCm/aiter's PRs, not vLLM's."""
     for run in reversed(store.load_runs(engine)):
         spec = run.job_spec or {}
-        if (verdict.config.slug, verdict.candidate) in run.measured and spec.get("upstream"):
+        if (verdict.config, verdict.candidate) in run.measured and spec.get("upstream"):
             return str(spec["upstream"])
     return ""
 

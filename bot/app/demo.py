@@ -115,7 +115,7 @@ def run_demo(engine: Engine, out: Path) -> Demo:
         attributions=attributions,
     )  # fmt: skip
 
-    sweeps = store.load_sweeps(engine, config_pattern=job.config.slug)
+    sweeps = store.load_sweeps(engine, config=job.config)
     until = max((s.started_at for s in sweeps if s.started_at), default=None)
     until = (until or datetime.now().astimezone()) + timedelta(minutes=1)
     digest = gather_digest(

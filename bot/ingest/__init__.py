@@ -10,7 +10,7 @@ import json
 import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +96,16 @@ class ParsedFile:
             return f"provenance of run {self.provenance.run_id}"
         if self.failure is None:
             return ""
-        return "; ".join(f"{s.config.slug} {s.build.label} repeat {s.repeat}" for s in self.sweeps)
+        return failure_identity((s.config, s.build, s.repeat) for s in self.sweeps)
+
+
+def failure_identity(sweeps: Iterable[tuple[ConfigKey, Build, int]]) -> str:
+    """A failure record's identity: the configurations, builds and repeats it fails, every field
+    spelled out (a slug or a label can be shared by two different ones)."""
+    return json.dumps(
+        [[json.loads(c.canonical), list(astuple(b)), r] for c, b, r in sweeps],
+        separators=(",", ":"),
+    )
 
 
 def result_files(

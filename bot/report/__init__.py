@@ -120,7 +120,7 @@ def side_runs(v: Verdict, side: str, runs: Mapping[str, Run] | None = None) -> l
     return sorted(
         r.run_id
         for r in (runs or {}).values()
-        if not r.excluded and (v.config.slug, build) in r.measured
+        if not r.excluded and (v.config, build) in r.measured
     )
 
 

@@ -20,9 +20,9 @@ from sqlalchemy.engine import Connection, Engine
 
 from bot.ingest import ParsedFile
 from bot.model import SWEEP_FAILED, SWEEP_OK, Build, ConfigKey, Point, Sweep, as_utc, utc_now
+from bot.store import migrate
 from bot.store.engine import make_engine, writing
 from bot.store.errors import StoreError, StoreUnavailable, first_line
-from bot.store.migrate import MIGRATIONS
 from bot.store.provenance import store_provenance
 from bot.store.runs import (
     Added,
@@ -110,29 +110,35 @@ def _prepare(engine: Engine, empty: str | None = None, shown: str = "") -> Engin
             )
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
-        metadata.create_all(conn)
-        found = conn.execute(
-            sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version")
-        ).scalar()
-        if found is None:
-            conn.execute(
-                meta_table.insert().values(key="schema_version", value=str(SCHEMA_VERSION))
-            )
+        version = migrate.stored_version(conn)
+        if version is None:  # a new store: the current schema, at the newest revision
+            metadata.create_all(conn)
+            migrate.stamp(conn)
+            _set_version(conn)
             return engine
-        version = int(found)
-        if version > SCHEMA_VERSION or (version not in MIGRATIONS and version != SCHEMA_VERSION):
+        if version > SCHEMA_VERSION:
             raise StoreError(
-                f"database schema version {found}; this paretobot reads version {SCHEMA_VERSION}"
+                f"the store {shown} has schema version {version}; this paretobot reads version "
+                f"{SCHEMA_VERSION} and older: upgrade paretobot"
             )
-        while version < SCHEMA_VERSION:
-            MIGRATIONS[version](conn)
-            version += 1
-        conn.execute(
-            meta_table.update()
-            .where(meta_table.c.key == "schema_version")
-            .values(value=str(SCHEMA_VERSION))
-        )
+        if version == SCHEMA_VERSION and migrate.revision(conn) == migrate.HEAD:
+            return engine  # the common case, without loading Alembic
+        if version not in migrate.LEGACY and version < migrate.LEGACY_VERSION:
+            raise StoreError(f"the store {shown} has an unknown schema version {version}")
+        migrate.upgrade(conn)
+        _set_version(conn)
     return engine
+
+
+def _set_version(conn: Connection) -> None:
+    """The meta row an older paretobot reads to refuse this store (it knows no Alembic)."""
+    m = meta_table
+    if conn.execute(sa.select(m.c.value).where(m.c.key == "schema_version")).first() is None:
+        conn.execute(m.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+    else:
+        conn.execute(
+            m.update().where(m.c.key == "schema_version").values(value=str(SCHEMA_VERSION))
+        )
 
 
 def _get_or_insert(
@@ -147,7 +153,8 @@ def _get_or_insert(
 
 
 def _config_values(config: ConfigKey) -> dict[str, Any]:
-    return {"slug": config.slug, **{f.name: getattr(config, f.name) for f in fields(ConfigKey)}}
+    values = {f.name: getattr(config, f.name) for f in fields(ConfigKey)}
+    return {"canonical": config.canonical, "slug": config.slug, **values}
 
 
 def _point_values(point: Point) -> dict[str, Any]:
@@ -156,7 +163,7 @@ def _point_values(point: Point) -> dict[str, Any]:
 
 def _sweep_id(conn: Connection, sweep: Sweep) -> tuple[int, bool]:
     """The sweep's row id, and whether it was stored before this file."""
-    config_id = _get_or_insert(conn, configs_table, _config_values(sweep.config), ("slug",))
+    config_id = _get_or_insert(conn, configs_table, _config_values(sweep.config), ("canonical",))
     build_id = _get_or_insert(
         conn, builds_table, {f.name: getattr(sweep.build, f.name) for f in fields(Build)}
     )
@@ -318,11 +325,16 @@ def _row_to(cls: type, row: Any, prefix: str = "") -> Any:
 
 
 def load_sweeps(
-    engine: Engine, *, config_pattern: str | None = None, include_excluded: bool = False
+    engine: Engine,
+    *,
+    config_pattern: str | None = None,
+    config: ConfigKey | None = None,
+    include_excluded: bool = False,
 ) -> list[Sweep]:
-    """Every stored sweep (in the order it was first stored), optionally of matching configs.
-    Sweeps of excluded runs (`paretobot runs exclude`) are left out unless asked for, so no
-    frontier, comparison, history or noise estimate ever sees them."""
+    """Every stored sweep (in the order it was first stored), optionally of the configurations a
+    pattern matches or of exactly one `config`. Sweeps of excluded runs (`paretobot runs
+    exclude`) are left out unless asked for, so no frontier, comparison, history or noise
+    estimate ever sees them."""
     c, b, s, p, r = configs_table, builds_table, sweeps_table, points_table, runs_table
     cols = [s.c.id.label("sweep_pk"), s.c.run_id, s.c.repeat, s.c.status, s.c.cause, s.c.started_at]
     cols += [c.c[f.name].label("c_" + f.name) for f in fields(ConfigKey)]
@@ -335,13 +347,14 @@ def load_sweeps(
     points_query = sa.select(p).order_by(p.c.sweep_id, p.c.concurrency)
     failures_query = sa.select(failures_table).order_by(failures_table.c.id)
     with engine.connect() as conn:
-        if config_pattern:
+        if config_pattern or config is not None:
             # the pattern is matched on the (few) configurations, and only their sweeps and
             # points are read, not every point in the store
             wanted = [
                 row.id
                 for row in conn.execute(sa.select(c)).all()
-                if _row_to(ConfigKey, row).matches(config_pattern)
+                if (config is None or row.canonical == config.canonical)
+                and (not config_pattern or _row_to(ConfigKey, row).matches(config_pattern))
             ]
             if not wanted:
                 return []

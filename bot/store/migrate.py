@@ -1,4 +1,8 @@
-"""Schema migrations in place: a database of an older version is brought up to this one.
+"""Schema migrations: a store of an older version is brought up to this one when it is opened.
+
+From schema version 5 on, each step is an Alembic revision in bot/store/migrations/versions/
+(`upgrade` runs them). The steps below (versions 1 to 4) predate Alembic; its first revision,
+"0004", runs them for a store that has no Alembic revision yet:
 
 Version 1 -> 2: `files` gains `run_id` and `identity` (same bytes may be two failure records of two
 configurations, so sha256 alone is no longer unique); new tables `runs` and `copies` (created by
@@ -11,6 +15,8 @@ Version 3 -> 4: provenance's requested, reported and installed commits.
 from __future__ import annotations
 
 from dataclasses import fields
+from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -20,6 +26,7 @@ from bot.store.schema import (
     configs_table,
     failures_table,
     files_table,
+    meta_table,
     metadata,
     points_table,
     provenance_table,
@@ -129,4 +136,63 @@ def migrate_3_to_4(conn: Connection) -> None:
     _add_missing_columns(conn)
 
 
-MIGRATIONS = {1: migrate_1_to_2, 2: migrate_2_to_3, 3: migrate_3_to_4}  # version N to N + 1
+LEGACY = {1: migrate_1_to_2, 2: migrate_2_to_3, 3: migrate_3_to_4}  # version N to N + 1
+HEAD = "0005"  # the newest revision in migrations/versions (a test checks it is Alembic's head)
+LEGACY_VERSION = 4  # the schema version revision 0004 leaves
+
+
+def stored_version(conn: Connection) -> int | None:
+    """The schema version the store's meta row states (None: no meta table or row)."""
+    if not sa.inspect(conn).has_table("meta"):
+        return None
+    found = conn.execute(
+        sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version")
+    ).scalar()
+    return None if found is None else int(found)
+
+
+def revision(conn: Connection) -> str | None:
+    """The store's Alembic revision, None before its first (a store made before Alembic)."""
+    if not sa.inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def upgrade_legacy(conn: Connection) -> None:
+    """Alembic revision 0004: a store of version 1-4 brought to version 4 in place."""
+    metadata.create_all(conn, tables=[t for t in metadata.sorted_tables if t.name != "configs"])
+    version = stored_version(conn) or LEGACY_VERSION
+    while version < LEGACY_VERSION:
+        LEGACY[version](conn)
+        version += 1
+
+
+def _config(conn: Connection) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
+    config.attributes["connection"] = conn
+    return config
+
+
+def upgrade(conn: Connection) -> None:
+    """Every Alembic revision the store lacks, on this connection and in its transaction."""
+    from alembic import command
+
+    command.upgrade(_config(conn), "head")
+
+
+def stamp(conn: Connection) -> None:
+    """A store just created from the current schema is at the newest revision."""
+    from alembic import command
+
+    command.stamp(_config(conn), "head")
+
+
+def known_revisions() -> list[str]:
+    """Every revision this paretobot has, oldest first."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(Path(__file__).with_name("migrations")))
+    return [r.revision for r in reversed(list(script.walk_revisions()))]

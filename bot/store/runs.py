@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bot.ingest import ParsedFile
-from bot.model import Build, JobStats, Point, Run, as_utc, utc_now
+from bot.model import Build, ConfigKey, JobStats, Point, Run, as_utc, utc_now
 from bot.store.engine import writing
 from bot.store.errors import StoreError
 from bot.store.provenance import load_provenance
@@ -108,7 +108,7 @@ def point_copies(conn: Connection, parsed: ParsedFile) -> dict[tuple[int, int], 
                 .join(c, c.c.id == s.c.config_id)
                 .join(f, f.c.id == p.c.file_id)
                 .join(b, b.c.id == s.c.build_id)
-                .where(c.c.slug == sweep.config.slug)
+                .where(c.c.canonical == sweep.config.canonical)
                 .where(*(b.c[k.name] == getattr(sweep.build, k.name) for k in fields(Build)))
                 .where(p.c.concurrency.in_(concurrencies[at : at + IN_CHUNK]))
             ).all()  # fmt: skip
@@ -168,18 +168,23 @@ def record_copy(
     return Added("copy", of_path, of_run, excluded_now, tuple((copies or {}).values()))
 
 
-def _measured(conn: Connection) -> dict[str, list[tuple[str, Build]]]:
-    """Each run's (configuration slug, build) pairs, in the order they were first stored."""
+def _measured(conn: Connection) -> dict[str, list[tuple[ConfigKey, Build]]]:
+    """Each run's (configuration, build) pairs, in the order they were first stored."""
     s, c, b = sweeps_table, configs_table, builds_table
     rows = conn.execute(
-        sa.select(s.c.run_id, c.c.slug, *(b.c[f.name] for f in fields(Build)))
+        sa.select(
+            s.c.run_id,
+            *(c.c[f.name].label("c_" + f.name) for f in fields(ConfigKey)),
+            *(b.c[f.name] for f in fields(Build)),
+        )
         .join(c, c.c.id == s.c.config_id)
         .join(b, b.c.id == s.c.build_id)
         .order_by(s.c.id)
     ).all()
-    found: dict[str, list[tuple[str, Build]]] = defaultdict(list)
+    found: dict[str, list[tuple[ConfigKey, Build]]] = defaultdict(list)
     for row in rows:
-        pair = (row.slug, Build(**{f.name: getattr(row, f.name) for f in fields(Build)}))
+        config = ConfigKey(**{f.name: getattr(row, "c_" + f.name) for f in fields(ConfigKey)})
+        pair = (config, Build(**{f.name: getattr(row, f.name) for f in fields(Build)}))
         if pair not in found[row.run_id]:
             found[row.run_id].append(pair)
     return found

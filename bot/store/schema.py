@@ -8,8 +8,10 @@ import sqlalchemy as sa
 
 from bot.model import Build, ConfigKey, Point
 
-SCHEMA_VERSION = 4  # 2: runs, copies, files.run_id/identity, "trace" slugs; 3: provenance;
-# 4: provenance's requested, reported and installed commits
+SCHEMA_VERSION = 5  # 2: runs, copies, files.run_id/identity, "trace" slugs; 3: provenance;
+# 4: provenance's requested, reported and installed commits; 5: configurations keyed by their
+# fields (`canonical`), not by the slug. From 5 on, bot/store/migrations (Alembic) holds the steps;
+# the meta row still says the version so that an older paretobot refuses a newer store.
 DEFAULT_URL = "sqlite:///paretobot.db"
 
 _SQL_TYPES = {int: sa.Integer, float: sa.Float, str: sa.String, bool: sa.Boolean}
@@ -86,7 +88,7 @@ copies_table = sa.Table(
     sa.Column("path", sa.String, nullable=False),
     sa.Column("run_id", sa.String, nullable=False),
     sa.Column("kind", sa.String, nullable=False),  # "file" | "point"
-    sa.Column("config", sa.String),  # point copies: the configuration's slug
+    sa.Column("config", sa.String),  # point copies: the configuration's slug (shown, not a key)
     sa.Column("concurrency", sa.Integer),
     sa.Column("of_path", sa.String, nullable=False),
     sa.Column("of_run_id", sa.String, nullable=False),
@@ -96,8 +98,11 @@ configs_table = sa.Table(
     "configs",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("slug", sa.String, nullable=False, unique=True),
+    # the key: every field, so that two configurations never share a row (ConfigKey.canonical)
+    sa.Column("canonical", sa.String, nullable=False, server_default=""),
+    sa.Column("slug", sa.String, nullable=False, index=True),  # how it is shown and matched
     *_columns(ConfigKey, nullable=False),
+    sa.UniqueConstraint("canonical", name="uq_configs_canonical"),
 )
 builds_table = sa.Table(
     "builds",
