@@ -228,6 +228,11 @@ def test_issue_comments(gh, http):
     assert json.loads(http.exchanges[-1].body) == {"body": "frontier report"}
     http.call("edit a comment", lambda: comment.edit("updated report"), r"/issues/comments/\d+$")
     assert json.loads(http.exchanges[-1].body) == {"body": "updated report"}
+    # a concurrent publisher's duplicate is deleted; the author check asks who the bot is
+    http.call("delete a comment", comment.delete, r"/issues/comments/\d+$")
+    assert http.exchanges[-1].method == "DELETE"
+    user = http.call("the authenticated account", lambda: gh.get_user().login, r"^/user$")
+    assert user
 
 
 def test_pagination_links_stay_local(gh, http):

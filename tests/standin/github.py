@@ -12,8 +12,10 @@ HTTP plumbing is in server.py, endpoints in routes*.py, state in records.py, JSO
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import random
+import re
 import threading
 import time
 from collections import deque
@@ -35,11 +37,16 @@ class GitHubStandIn:
 
     token:  when given, requests must carry `Authorization: token|Bearer <token>`, else 401.
     login:  the authenticated user (GET /user, author of created comments, actor of runs).
+    installation: the token is an installation token (GitHub Actions' GITHUB_TOKEN, a GitHub
+            App's): GET /user answers 403 "Resource not accessible by integration", as GitHub does.
     """
 
-    def __init__(self, *, token: str | None = None, login: str = "paretobot") -> None:
+    def __init__(
+        self, *, token: str | None = None, login: str = "paretobot", installation: bool = False
+    ) -> None:
         self.token = token
         self.login = login
+        self.installation = installation
         self.slow_seconds: float = 2.0  # how long a "slow" fault stalls before answering
         self.retry_after: int = 1  # Retry-After seconds sent with 429 and 403-secondary
         self.rate_limit: int = 5000  # X-RateLimit-Limit; Remaining counts down per request
@@ -57,6 +64,7 @@ class GitHubStandIn:
         self._rng = random.Random(0)
         self._injected: list[tuple[str, str, str]] = []
         self._errors: list[str] = []
+        self._holds: list[_Hold] = []
         self._server: ThreadingHTTPServer | None = None
         self._port: int | None = None
 
@@ -227,6 +235,27 @@ class GitHubStandIn:
                 raise ValueError(f"#{number} already used in {repo}")
             r.issues[number] = Issue(number, title, user, body, records.iso(self.clock()))
 
+    def add_comment(
+        self, repo: str, issue_number: int, body: str, *, user: str = "x", at: str | None = None
+    ) -> int:
+        """A comment written by `user` (anyone but the bot, by default); returns its id."""
+        with self._lock:
+            r = self.repo(repo)
+            if issue_number not in r.issues and issue_number not in r.pulls:
+                raise ValueError(f"no issue or pull #{issue_number} in {repo}")
+            now = at or records.iso(self.clock())
+            comment_id = next(self._ids)
+            r.comments.append(records.Comment(comment_id, issue_number, body, user, now, now))
+            return comment_id
+
+    def hold(self, method: str, path: str, parties: int, timeout: float = 10.0) -> None:
+        """Let the next `parties` requests of `method` whose path matches the regex `path` wait
+        for one another before any is answered: a race made certain (e.g. two publishers that
+        both list the comments before either creates one). After `timeout` seconds they go on."""
+        with self._lock:
+            barrier = threading.Barrier(parties, timeout=timeout)
+            self._holds.append(_Hold(method.upper(), re.compile(path), barrier, parties))
+
     def update_run(self, repo: str, run_id: int, **fields: Any) -> None:
         """Move a workflow run along, e.g. update_run(repo, id, status="completed",
         conclusion="success")."""
@@ -314,6 +343,20 @@ class GitHubStandIn:
 
     # ---- used by the request handler ---------------------------------------------------------
 
+    def _wait_held(self, method: str, path: str) -> None:
+        """Called before a request takes the lock: wait at a `hold` barrier when one matches."""
+        with self._lock:
+            hold = next(
+                (h for h in self._holds if h.left and h.method == method and h.path.search(path)),
+                None,
+            )
+            if hold is None:
+                return
+            hold.left -= 1
+        # the others never came (a broken barrier): answer anyway, as a server would
+        with contextlib.suppress(threading.BrokenBarrierError):
+            hold.barrier.wait()
+
     def _take_fault(self, method: str, path: str) -> str | None:
         with self._lock:
             kind = None
@@ -346,6 +389,11 @@ class GitHubStandIn:
             return True
         scheme, _, value = (header or "").partition(" ")
         return scheme.lower() in ("token", "bearer") and value.strip() == self.token
+
+
+class _Hold:
+    def __init__(self, method: str, path: re.Pattern[str], barrier: threading.Barrier, n: int):
+        self.method, self.path, self.barrier, self.left = method, path, barrier, n
 
 
 def _file_change(f: str | tuple[str, int, int]) -> FileChange:

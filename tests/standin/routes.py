@@ -128,6 +128,8 @@ def get_rate_limit(standin: GitHubStandIn, req: Request) -> Reply:
 
 @route("GET", r"/user")
 def get_user(standin: GitHubStandIn, req: Request) -> Reply:
+    if standin.installation:  # what GitHub answers an installation token (GITHUB_TOKEN, an App)
+        return Reply(403, shapes.error("Resource not accessible by integration", 403))
     return Reply(200, shapes.account(req.api, req.web, standin.login, "2020-01-01T00:00:00Z"))
 
 
@@ -246,9 +248,24 @@ def list_comments(standin: GitHubStandIn, req: Request, repo: Repo, number: str)
     return listing(req, found, lambda c: shapes.comment(req.api, req.web, repo, c))
 
 
+MAX_COMMENT_BODY = 65_536  # GitHub refuses a longer body with 422
+
+
 def comment_body(req: Request) -> str | None:
     body = req.body.get("body") if isinstance(req.body, dict) else None
     return body if isinstance(body, str) else None
+
+
+def too_long(body: str) -> Reply | None:
+    if len(body) <= MAX_COMMENT_BODY:
+        return None
+    error = {
+        "resource": "IssueComment",
+        "code": "custom",
+        "field": "body",
+        "message": f"body is too long (maximum is {MAX_COMMENT_BODY} characters)",
+    }
+    return Reply(422, shapes.error("Validation Failed", 422) | {"errors": [error]})
 
 
 @route("POST", REPO + r"/issues/(?P<number>\d+)/comments")
@@ -258,6 +275,8 @@ def create_comment(standin: GitHubStandIn, req: Request, repo: Repo, number: str
     body = comment_body(req)
     if body is None:
         return invalid('Invalid request.\n\n"body" wasn\'t supplied.')
+    if refused := too_long(body):
+        return refused
     now = records.iso(standin.clock())
     c = Comment(next(standin._ids), int(number), body, standin.login, now, now)
     repo.comments.append(c)
@@ -282,5 +301,16 @@ def edit_comment(standin: GitHubStandIn, req: Request, repo: Repo, comment_id: s
     body = comment_body(req)
     if body is None:
         return invalid('Invalid request.\n\n"body" wasn\'t supplied.')
+    if refused := too_long(body):
+        return refused
     c.body, c.updated_at = body, records.iso(standin.clock())
     return Reply(200, shapes.comment(req.api, req.web, repo, c))
+
+
+@route("DELETE", REPO + r"/issues/comments/(?P<comment_id>\d+)")
+def delete_comment(standin: GitHubStandIn, req: Request, repo: Repo, comment_id: str) -> Reply:
+    c = find_comment(repo, comment_id)
+    if c is None:
+        return not_found()
+    repo.comments.remove(c)
+    return Reply(204)

@@ -74,6 +74,7 @@ class Handler(BaseHTTPRequestHandler):
         elif not standin._authorized(self.headers.get("Authorization")):
             reply = routes.Reply(401, shapes.error("Bad credentials", 401))
         else:
+            standin._wait_held(method, self.path)
             try:
                 reply = self._handle(standin, method, raw)
             except Exception as exc:  # a stand-in bug: answer 500 and keep it for the fixture
