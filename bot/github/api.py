@@ -22,6 +22,7 @@ from urllib3 import Retry
 
 from bot.errors import ParetobotError
 from bot.model import UpstreamEvent, as_utc
+from bot.urls import has_credentials, without_credentials
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +51,18 @@ class Settings:
 
 def settings_from_env(env: dict[str, str] | None = None) -> Settings:
     """GITHUB_API_URL and GITHUB_TOKEN (or GH_TOKEN); PARETOBOT_GITHUB_RETRIES and
-    PARETOBOT_GITHUB_BACKOFF tune retrying (tests against a local stand-in make it quick)."""
+    PARETOBOT_GITHUB_BACKOFF tune retrying (tests against a local stand-in make it quick).
+
+    A credential inside GITHUB_API_URL (`https://x-access-token:TOKEN@host`, `?access_token=`) is
+    dropped here, so no address built from the API root (issue links, changelog pr-links, log
+    lines) can carry it; the token is GITHUB_TOKEN's to give."""
     env = dict(os.environ if env is None else env)
+    api_url = (env.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
+    if has_credentials(api_url):
+        log.warning("GITHUB_API_URL carries a credential: it is ignored (give GITHUB_TOKEN)")
+        api_url = without_credentials(api_url).rstrip("/")
     return Settings(
-        api_url=(env.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/"),
+        api_url=api_url,
         token=env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or None,
         retries=int(env.get("PARETOBOT_GITHUB_RETRIES") or Settings.retries),
         backoff=float(env.get("PARETOBOT_GITHUB_BACKOFF") or Settings.backoff),
