@@ -551,8 +551,14 @@ def test_each_issue_is_listed_once_per_run(github_standin, gh):
     assert [o.status for o in publish.post_all(gh, posts)] == ["created"] * 3
     calls = [(m, p.split("?")[0]) for m, p, _ in github_standin.requests]
     comments = f"/repos/{BENCH}/issues/7/comments"
-    assert calls.count(("GET", comments)) == 1 and calls.count(("POST", comments)) == 3
+    # listed once to find the bot's comments, and once more after each create (a concurrent
+    # publisher's duplicate shows there)
+    assert calls.count(("GET", comments)) == 1 + 3 and calls.count(("POST", comments)) == 3
+    assert calls.count(("GET", "/user")) == 1  # who the bot is: asked once per run
+    before = len(github_standin.requests)
     assert [o.status for o in publish.post_all(gh, posts)] == ["unchanged"] * 3
+    rerun = [(m, p.split("?")[0]) for m, p, _ in github_standin.requests[before:]]
+    assert rerun.count(("GET", comments)) == 1 and not [m for m, _ in rerun if m != "GET"]
 
 
 def test_open_bisections_come_as_dicts_or_objects():

@@ -71,7 +71,8 @@ def publish_changes(
     attributions: Mapping[str, Attribution] | None = None,
 ) -> Published:
     """Comment on every change and record it in the changelog; with `attribute`, name the PR
-    behind it first (a decisive ranking or a finished bisection)."""
+    behind it first (a decisive ranking or a finished bisection). A comment that fails is a
+    "failed" outcome and the changelog entries are written all the same."""
     if not (target.repo and target.issue) and changelog is None:
         raise TargetError(
             "nothing to publish to: give --repo OWNER/NAME --issue N (the tracking issue) "
@@ -100,8 +101,14 @@ def publish_changes(
         outcomes = write_dry_run(target.dry_run, posts)
         urls = [issue_url(gh_api.settings_from_env().api_url, p.repo, p.issue) for p in posts]
     else:
-        outcomes = post_all(gh_api.connect(gh_api.settings_from_env()), posts) if posts else []
-        urls = [o.url for o in outcomes]
+        settings = gh_api.settings_from_env()
+        outcomes = post_all(gh_api.connect(settings), posts) if posts else []
+        # a comment that failed still has its entry, linking the tracking issue until a rerun
+        # posts the comment and the entry's link becomes the comment's
+        urls = [
+            o.url or (issue_url(settings.api_url, p.repo, p.issue) if o.status == "failed" else "")
+            for p, o in zip(posts, outcomes, strict=True)
+        ]
     links: dict[str, list[str]] = {}
     for post, url in zip(posts, urls, strict=True):
         links.setdefault(post.key, []).extend([url] if url else [])

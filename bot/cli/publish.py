@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.cli.common import CliError, out, print_json
+from bot.cli.common import CliError, err, out, print_json
 
 if TYPE_CHECKING:
     from bot.app.publish import Target
@@ -83,7 +83,24 @@ def _target(args: argparse.Namespace) -> Target:
 
 def print_outcomes(outcomes: list[Outcome]) -> None:
     for o in outcomes:
-        out.print(f"{o.status:<9} {o.what:<9} {o.target} {o.url}".rstrip(), markup=False)
+        out.print(
+            f"{o.status:<9} {o.what:<9} {o.target} {o.url or o.detail}".rstrip(), markup=False
+        )
+
+
+def failures(outcomes: list[Outcome]) -> int:
+    """1 when a comment could not be posted (one line on stderr says so), else 0: what did go
+    (the other comments, the changelog entries) is kept, and a rerun posts what is missing."""
+    failed = [o for o in outcomes if o.status == "failed"]
+    for o in failed:
+        err.print(f"paretobot: {o.what} comment not posted: {o.detail}", markup=False)
+    if failed:
+        err.print(
+            f"paretobot: {len(failed)} comment(s) not posted, the rest was written: "
+            "rerun to post them",
+            markup=False,
+        )
+    return 1 if failed else 0
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
@@ -118,7 +135,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         )
     else:
         print_outcomes(published.outcomes)
-    return 0
+    return failures(published.outcomes)
 
 
 def parse_since(text: str, until: datetime) -> datetime:
@@ -175,4 +192,4 @@ def cmd_digest(args: argparse.Namespace) -> int:
         print_outcomes(outcomes)
     else:
         print(text, end="")
-    return 0
+    return failures(outcomes)

@@ -5,11 +5,19 @@ changelog files are bot/publish/changelog.py.
 A rerun with the same evidence sends no write: a comment whose body is unchanged is left alone, and
 changelog entries are keyed by the change, so the same change twice is one entry. New evidence for
 the same change (more runs, a culprit found) edits the comment and the entry where they stand.
+
+What is sent trusts nothing but itself: the marker a comment starts with is signed with a secret
+(PARETOBOT_MARKER_KEY; PARETOBOT_MARKER_KEY_PREVIOUS is still read after a rotation), only the
+bot's own comments are edited (bot/github/comments.py checks the author), every body is cut to
+fit GitHub's size limit, one failed comment does not stop the others (it is an outcome of its own,
+and the changelog is written all the same), and no address in anything written carries a
+credential (bot/urls.py).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -20,7 +28,7 @@ from typing import Any
 
 from bot.analysis.verdict import Verdict
 from bot.config import AnalysisPolicy
-from bot.github.api import Connection
+from bot.github.api import Connection, GitHubError
 from bot.github.comments import Comments
 from bot.model import CHANGE_KINDS, Attribution, Run
 from bot.report.comment import (
@@ -31,8 +39,12 @@ from bot.report.comment import (
     marker,
 )
 from bot.report.digest import Digest, digest_markdown
+from bot.runner.system import run_url
+from bot.urls import scrub, without_credentials
 
 MAX_COMMENT_CHARS = 65_000  # GitHub refuses comment bodies over 65,536 characters
+MARKER_KEY = "PARETOBOT_MARKER_KEY"  # the secret that signs markers (a repository secret)
+MARKER_KEY_PREVIOUS = "PARETOBOT_MARKER_KEY_PREVIOUS"  # the one before a rotation, still read
 
 
 @dataclass(frozen=True)
@@ -60,8 +72,9 @@ class Outcome:
     what: str  # "change" | "digest" | "changelog"
     target: str  # owner/name#N, or a file
     key: str
-    status: str  # created | updated | unchanged | skipped | written
+    status: str  # created | updated | unchanged | skipped | written | failed
     url: str = ""
+    detail: str = ""  # why it failed (one line, no secret)
 
 
 # ---- comments -----------------------------------------------------------------------------------
@@ -91,13 +104,88 @@ def change_posts(
     return posts
 
 
-def post_all(gh: Connection, posts: Iterable[Post]) -> list[Outcome]:
-    """Edit the comment that starts with each post's marker, or create it; never a second one."""
-    threads = Comments(gh)
+def signed_marker(key: str, prefix: str, secret: str) -> str:
+    """The marker with an HMAC of prefix and key: nobody without the secret can write the marker
+    of a change before the bot has posted it."""
+    mac = hmac.new(secret.encode(), f"{prefix}{key}".encode(), hashlib.sha256).hexdigest()[:32]
+    return f"<!-- {prefix}{key} sig:{mac} -->"
+
+
+def markers(post: Post, env: Mapping[str, str] | None = None) -> tuple[str, tuple[str, ...]]:
+    """(the marker to write, older markers still recognised on the bot's own comments).
+
+    With PARETOBOT_MARKER_KEY set the marker is signed, and the previous key's marker and the
+    unsigned one of earlier versions are still read (their comments are edited and re-signed).
+    Without it the marker is the unsigned one and the author check alone says what is ours.
+    """
+    env = os.environ if env is None else env
+    prefix = DIGEST_MARKER if post.what == "digest" else CHANGE_MARKER
+    secret, previous = env.get(MARKER_KEY, ""), env.get(MARKER_KEY_PREVIOUS, "")
+    if not secret:
+        return post.marker, ()
+    older = [signed_marker(post.key, prefix, previous)] if previous else []
+    return signed_marker(post.key, prefix, secret), (*older, post.marker)
+
+
+def full_text_url(env: Mapping[str, str] | None = None) -> str:
+    """Where the whole of a cut comment can be read: the GitHub Actions run publishing it (its
+    summary and artifacts), when there is one."""
+    return without_credentials(run_url(env) or "")
+
+
+def fit(body: str, limit: int = MAX_COMMENT_CHARS, full: str = "") -> str:
+    """`body` cut at a line so that it fits in `limit` characters, saying how much was left out
+    and where the whole can be read; an open code block or <details> is closed first."""
+    if len(body) <= limit:
+        return body
+    lines = body.split("\n")
+    where = (
+        f"the whole is at {full}"
+        if full
+        else "`paretobot compare` (or `paretobot digest --json`) prints the whole"
+    )
+    note = "\n\n_… {n} more lines left out: GitHub caps a comment at 65,536 characters; {w}._\n"
+    budget = limit - len(note.format(n=len(lines), w=where)) - 40  # room for closing tags
+    kept: list[str] = []
+    used = 0
+    for line in lines:
+        if used + len(line) + 1 > budget:
+            room = budget - used - 2
+            if room > 40:  # a long line (a huge name) is cut rather than dropped
+                kept.append(line[:room] + "…")
+            break
+        kept.append(line)
+        used += len(line) + 1
+    fenced = sum(1 for line in kept if line.lstrip().startswith("```")) % 2 == 1
+    closing = ["```"] if fenced else []
+    opened = sum(line.count("<details>") - line.count("</details>") for line in kept)
+    closing += ["</details>"] * max(opened, 0)
+    text = "\n".join(kept + closing)
+    return text + note.format(n=len(lines) - len(kept), w=where)
+
+
+def post_all(
+    gh: Connection, posts: Iterable[Post], env: Mapping[str, str] | None = None
+) -> list[Outcome]:
+    """Edit the bot's own comment that starts with each post's marker, or create it; never a
+    second one. A post that fails is an outcome of its own ("failed", with why) and the others
+    still go: a rerun posts what was missing."""
+    threads = Comments(gh, env=env)
+    full = full_text_url(env)
     outcomes = []
     for p in posts:
-        status, url = threads.upsert(p.repo, p.issue, p.marker, p.body, create=p.create)
-        outcomes.append(Outcome(p.what, p.target, p.key, status, url))
+        current, older = markers(p, env)
+        body = p.body
+        body = current + body[len(p.marker) :] if body.startswith(p.marker) else body
+        body = fit(scrub(body), full=full)
+        try:
+            status, url = threads.upsert(
+                p.repo, p.issue, current, body, create=p.create, also=older
+            )
+        except GitHubError as exc:
+            outcomes.append(Outcome(p.what, p.target, p.key, "failed", detail=str(exc)))
+            continue
+        outcomes.append(Outcome(p.what, p.target, p.key, status, without_credentials(url)))
     return outcomes
 
 
@@ -105,7 +193,7 @@ def write_whole(path: Path, text: str) -> None:
     """Whole or not at all: a crash mid-write must not leave half a changelog."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_text(scrub(text), encoding="utf-8")  # no credential in any address, ever
     os.replace(tmp, path)
 
 
@@ -117,7 +205,7 @@ def write_dry_run(folder: Path, posts: Iterable[Post]) -> list[Outcome]:
     for p in posts:
         digest = hashlib.sha256(p.key.encode()).hexdigest()[:10]
         name = f"{p.what}-{re.sub(r'[^A-Za-z0-9._-]', '_', p.repo)}-{p.issue}-{digest}.md"
-        write_whole(folder / name, p.body)
+        write_whole(folder / name, fit(p.body, full=full_text_url()))
         row = {"what": p.what, "repo": p.repo, "issue": p.issue, "key": p.key}
         row |= {"create": p.create, "file": name}
         manifest = [m for m in manifest if m.get("file") != name] + [row]
@@ -128,19 +216,20 @@ def write_dry_run(folder: Path, posts: Iterable[Post]) -> list[Outcome]:
 
 def digest_post(digest: Digest, repo: str, issue: int, *, mentions: bool = False) -> Post:
     """The digest as one comment on `issue`, edited in place when rerun for the same window;
-    sections are cut short (saying how many were left out) to fit GitHub's comment size."""
-    for most in (None, 50, 20, 10, 5, 0):
+    sections are cut short (saying how many were left out) to fit GitHub's comment size, and
+    what still does not fit (huge names) is cut at a line (`fit`)."""
+    for most in (None, 500, 200, 100, 50, 20, 10, 5, 0):
         body = digest_markdown(digest, mentions=mentions, most=most)
         if len(body) <= MAX_COMMENT_CHARS:
             break
-    return Post(repo, issue, digest.key, body, "digest")
+    return Post(repo, issue, digest.key, fit(body, full=full_text_url()), "digest")
 
 
 def issue_url(api_url: str, repo: str, issue: int) -> str:
     """The web address of an issue, from the REST root (github.com, or GHES's /api/v3)."""
     web = api_url.rstrip("/")
     web = "https://github.com" if web == "https://api.github.com" else web.removesuffix("/api/v3")
-    return f"{web}/{repo}/issues/{issue}"
+    return without_credentials(f"{web}/{repo}/issues/{issue}")
 
 
 def outcome_json(outcome: Outcome) -> dict[str, Any]:

@@ -100,6 +100,8 @@ PROJECTS = {"vllm": "vLLM", "sglang": "SGLang", "aiter": "AITER", "atom": "ATOM"
 FRAMEWORKS = PROJECTS | {"trt": "TensorRT-LLM", "trtllm": "TensorRT-LLM"}
 _LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
 _KEY_UNSAFE = re.compile(r"[^A-Za-z0-9._/+=@-]+")
+MAX_KEY_SLUG = 200  # characters of the slug a key (and so a marker) shows; its hash covers all
+MAX_NAME = 120  # characters of a name from a result file that a sentence shows
 # the same loader, filters and StrictUndefined as every report, with HTML autoescaping on
 _HTML_ENV = _env.overlay(autoescape=True)
 
@@ -111,7 +113,13 @@ def change_key(config: ConfigKey, baseline: Build, candidate: Build) -> str:
     """Stable across reruns: the configuration and both builds, nothing measured."""
     ident = json.dumps([config.slug, astuple(baseline), astuple(candidate)])
     slug = re.sub("-{2,}", "-", _KEY_UNSAFE.sub("-", config.slug))  # no "-->" inside a comment
-    return f"{slug}@{hashlib.sha256(ident.encode()).hexdigest()[:12]}"
+    return f"{slug[:MAX_KEY_SLUG]}@{hashlib.sha256(ident.encode()).hexdigest()[:12]}"
+
+
+def short(text: str, most: int = MAX_NAME) -> str:
+    """A name cut to `most` characters (ending in "…" when cut): a 20,000-character model name
+    must not fill a comment that GitHub caps at 65,536."""
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def marker(key: str, prefix: str = CHANGE_MARKER) -> str:
@@ -124,7 +132,7 @@ def _k(tokens: int) -> str:
 
 def config_name(config: ConfigKey, framework: bool = True) -> str:
     """What people call a configuration: 'Kimi K2.5 INT4 TP=8 MTP 1k/1k on MI355X with vLLM'."""
-    parts = [MODELS.get(config.model.lower(), config.model), config.precision.upper()]
+    parts = [short(MODELS.get(config.model.lower(), config.model)), short(config.precision.upper())]
     parts.append(f"TP={config.tp}")
     parts += [f"EP={config.ep}"] if config.ep > 1 else []
     parts += ["DP-attention"] if config.dp_attention else []
@@ -132,20 +140,20 @@ def config_name(config: ConfigKey, framework: bool = True) -> str:
     parts += (
         [f"disaggregated {config.prefill_gpus}P/{config.decode_gpus}D"] if config.disagg else []
     )
-    parts += [config.spec_method.upper()] if config.spec_method not in ("", "none") else []
+    parts += [short(config.spec_method.upper())] if config.spec_method not in ("", "none") else []
     parts += [f"{_k(config.isl)}/{_k(config.osl)}"] if config.isl and config.osl else []
-    parts += [config.scenario] if config.scenario != "fixed-seq-len" else []
-    text = " ".join(parts) + f" on {config.hardware.upper()}"
-    fw = FRAMEWORKS.get(config.framework.lower(), config.framework)
+    parts += [short(config.scenario)] if config.scenario != "fixed-seq-len" else []
+    text = " ".join(parts) + f" on {short(config.hardware.upper())}"
+    fw = short(FRAMEWORKS.get(config.framework.lower(), config.framework))
     return f"{text} with {fw}" if framework else text
 
 
 def build_name(build: Build) -> str:
     """'vLLM v0.21.0', plus a short commit when there is one."""
-    fw = FRAMEWORKS.get(build.framework.lower(), build.framework)
+    fw = short(FRAMEWORKS.get(build.framework.lower(), build.framework))
     if not build.version:
-        return build.label
-    return f"{fw} {build.version}" + (f" ({build.commit[:10]})" if build.commit else "")
+        return short(build.label)
+    return f"{fw} {short(build.version)}" + (f" ({build.commit[:10]})" if build.commit else "")
 
 
 def project_name(repo: str) -> str:
@@ -277,6 +285,7 @@ def comment_markdown(
         .render(
             marker=marker(key),
             key=key,
+            slug=short(v.config.slug, MAX_KEY_SLUG),
             emoji=EMOJI.get(v.kind, ""),
             headline=headline(v, attribution, confidence=policy.confidence),
             v=v,
