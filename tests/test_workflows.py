@@ -330,6 +330,20 @@ def test_watch_never_overlaps_and_passes_dry_run_through_env():
     assert step["env"]["PARETOBOT_DB"] == "${{ secrets.PARETOBOT_DB }}"
 
 
+def test_publishers_of_one_tracking_issue_never_overlap():
+    """Two publishes at once would race on the same comments (issue 13): one group per tracking
+    issue, and nothing in progress cancelled (a cancelled publish would leave comments half
+    done). The bot's account and the marker's key reach paretobot publish."""
+    job = load(WORKFLOWS / "analyze.yml")["jobs"]["publish"]
+    group = job["concurrency"]["group"]
+    assert "vars.PARETOBOT_TRACKING_ISSUE" in group and "github.repository" in group
+    assert "run_id" not in group  # per issue, not per run
+    assert job["concurrency"]["cancel-in-progress"] is False
+    (step,) = [s for s in job["steps"] if "paretobot publish" in s.get("run", "")]
+    assert step["env"]["PARETOBOT_MARKER_KEY"] == "${{ secrets.PARETOBOT_MARKER_KEY }}"
+    assert step["env"]["PARETOBOT_BOT_LOGIN"] == "${{ vars.PARETOBOT_BOT_LOGIN }}"
+
+
 # ---- 4. the audits bite ----------------------------------------------------------------------
 
 
