@@ -132,6 +132,12 @@ def test_a_store_that_cannot_be_used_is_one_line(tmp_path, paretobot):
         assert done.code == 1, done.err
         (line,) = done.err.splitlines()
         assert line.startswith("paretobot: ") and words in line, line
+        if "cannot open" in words:
+            assert line.endswith(" (`paretobot store check` says more)"), line
     assert empty.stat().st_size == 0 and not locked.parent.exists()  # nothing made in their place
     with pytest.raises(sqlite3.DatabaseError):  # still the same bytes: not rebuilt over
         sqlite3.connect(corrupt).execute("select * from sqlite_master").fetchall()
+    check = paretobot("store", "check", "--db", f"sqlite:///{corrupt}")
+    assert check.code == 1 and check.out.splitlines()[-1].startswith(
+        f"error   integrity: cannot read sqlite:///{corrupt}: "
+    ), check.out

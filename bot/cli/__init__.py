@@ -24,6 +24,7 @@ from bot.cli.results import (
 )
 from bot.cli.run import add_run_job_parser
 from bot.cli.runs import add_runs_parser
+from bot.cli.store import add_store_parser
 from bot.cli.watch import cmd_watch
 from bot.errors import ParetobotError
 
@@ -135,6 +136,7 @@ def _parser() -> argparse.ArgumentParser:
     det.set_defaults(func=cmd_detect)
 
     add_runs_parser(sub, common)
+    add_store_parser(sub, common)
 
     quar = sub.add_parser("quarantine", parents=[common], help="files refused, with reasons")
     quar.set_defaults(func=cmd_quarantine)

@@ -77,7 +77,9 @@ def open_store(url: str | None = None) -> Engine:
     try:
         return _prepare(make_engine(url), empty, shown)
     except sa.exc.SQLAlchemyError as exc:
-        raise StoreUnavailable(f"cannot open the store {shown}: {first_line(exc)}") from None
+        raise StoreUnavailable(
+            f"cannot open the store {shown}: {first_line(exc)} (`paretobot store check` says more)"
+        ) from None
 
 
 def _empty_sqlite_file(url: str) -> str | None:
