@@ -136,8 +136,7 @@ def test_a_newer_store_is_an_error(paretobot, db_url):
     done = paretobot("store", "check")
     assert done.code == 1
     assert (
-        "error   schema: schema version 9 is newer than this paretobot reads (5): upgrade "
-        "paretobot"
+        "error   schema: schema version 9 is newer than this paretobot reads (5): upgrade paretobot"
     ) in done.out
 
 
