@@ -30,6 +30,7 @@ from bot.report.digest import (
     digest_markdown,
     open_bisections,
 )
+from bot.urls import scrub
 
 
 def build_times(sweeps: Sequence[Sweep]) -> list[tuple[Build, datetime | None]]:
@@ -141,7 +142,7 @@ def publish_digest(
     text = digest_markdown(digest, mentions=target.mentions)
     if html is not None:
         html.parent.mkdir(parents=True, exist_ok=True)
-        html.write_text(digest_html(digest), encoding="utf-8")
+        html.write_text(scrub(digest_html(digest)), encoding="utf-8")  # no credential in a link
     post = (
         digest_post(digest, target.repo, target.issue, mentions=target.mentions)
         if target.repo and target.issue
@@ -149,7 +150,7 @@ def publish_digest(
     )
     if target.dry_run is not None:
         target.dry_run.mkdir(parents=True, exist_ok=True)
-        (target.dry_run / "digest.md").write_text(text, encoding="utf-8")
+        (target.dry_run / "digest.md").write_text(scrub(text), encoding="utf-8")
         return (write_dry_run(target.dry_run, [post]) if post else []), text
     if post is None:
         return [], text
