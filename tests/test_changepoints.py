@@ -126,7 +126,8 @@ def test_the_t_test_and_median_filter_written_out_match_scipy():
     from scipy.ndimage import median_filter
     from scipy.special import stdtr
 
-    from bot.analysis.changepoints import _median5, _t_two_sided
+    from bot.analysis.changepoints import _median5
+    from bot.analysis.distributions import t_two_sided as _t_two_sided
 
     for df in (1.0, 2.5, 4.0, 9.7, 30.0, 250.0, 1e5):
         for t in (0.0, 0.05, 0.7, 1.96, 3.3, 8.0, 40.0):

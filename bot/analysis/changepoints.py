@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from bot.analysis.distributions import t_two_sided
+
 DEFAULT_ALPHA = 0.001  # per test; see docs/statistics.md for the false-alarm rate this gives
 DEFAULT_MIN_SIZE = 5  # points on each side of a change, at least
 TRIM = 0.2  # Yuen's test trims this fraction from each end of each segment
@@ -107,45 +109,7 @@ def change_point_json(cp: ChangePoint, labels: Sequence[str] | None = None) -> d
 
 
 # scipy is not imported here: its import alone (about 0.25 s) was most of what `paretobot detect`
-# took on 100,000 points. The two things it gave are written out below.
-
-
-def _betainc(a: float, b: float, x: float) -> float:
-    """The regularized incomplete beta function I_x(a, b), by its continued fraction (Lentz's
-    method, as in Numerical Recipes' betacf), taken on the side where it converges fast."""
-    if x <= 0.0:
-        return 0.0
-    if x >= 1.0:
-        return 1.0
-    log_front = (
-        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
-    )
-    if x > (a + 1.0) / (a + b + 2.0):
-        return 1.0 - _betainc(b, a, 1.0 - x)
-    tiny = 1e-300
-    c, d = 1.0, 1.0 - (a + b) * x / (a + 1.0)
-    d = 1.0 / (d if abs(d) > tiny else tiny)
-    h = d
-    for m in range(1, 300):
-        for numerator in (
-            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
-            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
-        ):
-            d = 1.0 + numerator * d
-            d = 1.0 / (d if abs(d) > tiny else tiny)
-            c = 1.0 + numerator / c
-            c = c if abs(c) > tiny else tiny
-            h *= d * c
-        if abs(d * c - 1.0) < 1e-14:
-            break
-    return math.exp(log_front) * h / a
-
-
-def _t_two_sided(t: float, df: float) -> float:
-    """P(|T| >= |t|) for Student's t with `df` degrees of freedom (scipy's 2 * stdtr(df, -|t|))."""
-    if not math.isfinite(t):
-        return 0.0
-    return _betainc(df / 2.0, 0.5, df / (df + t * t))
+# took on 100,000 points. Student's t is bot/analysis/distributions.py; the rest is below.
 
 
 def _median5(y: np.ndarray) -> np.ndarray:
@@ -202,7 +166,7 @@ def _trimmed_t(y: np.ndarray, at: int) -> float:
         return 1.0
     t = abs(m1 - m2) / math.sqrt(d1 + d2)
     df = (d1 + d2) ** 2 / (d1**2 / (h1 - 1) + d2**2 / (h2 - 1))
-    return _t_two_sided(t, df)
+    return t_two_sided(t, df)
 
 
 def _test(y: np.ndarray, min_size: int) -> tuple[int, float]:

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from scipy import stats
 
 from bot.analysis.changepoints import (
     CONFIRM_AFTER,
@@ -30,6 +29,7 @@ from bot.analysis.changepoints import (
     noise_scale,
     trend,
 )
+from bot.analysis.distributions import t_ppf
 from bot.analysis.frontier import frontier_of, is_range, matched_summary, shared_range
 from bot.analysis.suspect import without_suspect
 from bot.analysis.verdict import usable
@@ -157,7 +157,7 @@ def _value(
     if len(logs) < 2:
         return math.exp(mean), None, None
     se = float(np.std(logs, ddof=1)) / math.sqrt(len(logs))
-    half = float(stats.t.ppf(0.5 + confidence / 2, len(logs) - 1)) * se
+    half = t_ppf(0.5 + confidence / 2, len(logs) - 1) * se
     return math.exp(mean), math.exp(mean - half), math.exp(mean + half)
 
 

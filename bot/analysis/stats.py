@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+from bot.analysis.distributions import norm_ppf, t_ppf, t_two_sided
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,9 @@ def ratios_of_logs(
     se = np.sqrt(variance * (1 / nb + 1 / nc))
     diff = mc - mb
     if df > 0:
-        t_crit = float(stats.t.ppf(0.5 + confidence / 2, df))
+        t_crit = t_ppf(0.5 + confidence / 2, df)
         with np.errstate(divide="ignore", invalid="ignore"):
-            p = 2 * stats.t.sf(np.abs(diff) / se, df)
+            p = [t_two_sided(float(t), df) for t in np.abs(diff) / se]
     out = []
     for k in range(len(diff)):
         common = {
@@ -133,5 +134,5 @@ def repeats_needed(
     standard deviation `sd` of the summary on the log scale (normal approximation)."""
     if sd <= 0:
         return 2
-    z = stats.norm.ppf(0.5 + confidence / 2) + stats.norm.ppf(power)
+    z = norm_ppf(0.5 + confidence / 2) + norm_ppf(power)
     return max(2, math.ceil(2 * (z * sd / math.log1p(effect)) ** 2))

@@ -24,10 +24,8 @@ import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.analysis.verdict import Verdict
-from bot.config import AnalysisPolicy
 from bot.github.api import Connection, GitHubError
 from bot.github.comments import Comments
 from bot.model import CHANGE_KINDS, Attribution, Run
@@ -38,9 +36,13 @@ from bot.report.comment import (
     comment_markdown,
     marker,
 )
-from bot.report.digest import Digest, digest_markdown
 from bot.runner.system import run_url
 from bot.urls import scrub, without_credentials
+
+if TYPE_CHECKING:  # the analysis and the digest's libraries: not for `ingest`, which annotates
+    from bot.analysis.verdict import Verdict  # through bot.publish.actions
+    from bot.config import AnalysisPolicy
+    from bot.report.digest import Digest
 
 MAX_COMMENT_CHARS = 65_000  # GitHub refuses comment bodies over 65,536 characters
 MARKER_KEY = "PARETOBOT_MARKER_KEY"  # the secret that signs markers (a repository secret)
@@ -218,6 +220,8 @@ def digest_post(digest: Digest, repo: str, issue: int, *, mentions: bool = False
     """The digest as one comment on `issue`, edited in place when rerun for the same window;
     sections are cut short (saying how many were left out) to fit GitHub's comment size, and
     what still does not fit (huge names) is cut at a line (`fit`)."""
+    from bot.report.digest import digest_markdown
+
     for most in (None, 500, 200, 100, 50, 20, 10, 5, 0):
         body = digest_markdown(digest, mentions=mentions, most=most)
         if len(body) <= MAX_COMMENT_CHARS:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from bot.errors import ParetobotError
 from bot.model import BREAKAGE, MIXED, PARTIAL, REGRESSION, VERDICT_KINDS
-from bot.report import md, plain
+from bot.text import md, plain
 
 if TYPE_CHECKING:
     from bot.analysis.verdict import Verdict
