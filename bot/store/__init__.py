@@ -7,12 +7,14 @@ that would replace a stored one is refused, never overwritten.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -73,43 +75,56 @@ def open_store(url: str | None = None) -> Engine:
         shown = sa.engine.make_url(url).render_as_string(hide_password=True)
     except sa.exc.ArgumentError:
         raise StoreError(f"not a database URL: {url!r:.80}") from None
-    empty = _empty_sqlite_file(url)
     try:
-        return _prepare(make_engine(url), empty, shown)
-    except sa.exc.SQLAlchemyError as exc:
+        path = _sqlite_file(url)
+        if path is not None:
+            _new_sqlite_store(path, shown)
+        return _prepare(make_engine(url), shown)
+    except (sa.exc.SQLAlchemyError, OSError) as exc:
         raise StoreUnavailable(
             f"cannot open the store {shown}: {first_line(exc)} (`paretobot store check` says more)"
         ) from None
 
 
-def _empty_sqlite_file(url: str) -> str | None:
-    """The path of an SQLite store that exists as an empty file, else None. SQLite takes an
-    empty file for a new database and would build a fresh store in it: an existing store
-    truncated to 0 bytes would silently start over."""
+def _sqlite_file(url: str) -> Path | None:
     parsed = sa.engine.make_url(url)
-    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
-    path = parsed.database
-    if path != ":memory:" and os.path.isfile(path) and os.path.getsize(path) == 0:
-        return path
-    return None
+    return Path(parsed.database)
+
+
+def _new_sqlite_store(path: Path, shown: str) -> None:
+    """A store that does not exist yet is built beside it and linked into place whole, so that no
+    process ever sees it as an empty file: SQLite creates a 0-byte file on connect, which another
+    process starting at the same moment could not tell from a store truncated to nothing. An
+    empty file is therefore always refused: taken for a new database, it would silently start a
+    fresh store where one was."""
+    if path.is_file() and path.stat().st_size == 0:
+        raise StoreUnavailable(
+            f"the store {shown} is an empty file (0 bytes), not a paretobot store; remove it to "
+            "start a new store there"
+        )
+    if path.exists():
+        return
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.new")
+    try:
+        engine = make_engine(f"sqlite:///{tmp}")
+        _prepare(engine, shown)
+        engine.dispose()
+        with contextlib.suppress(FileExistsError):  # another process linked its store first
+            os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 SCHEMA_LOCK = 0x7061726574  # PostgreSQL advisory lock: one process creates or migrates at a time
 WRITE_TRIES = 5  # a write that met another process's insert of the same row is run again
 
 
-def _prepare(engine: Engine, empty: str | None = None, shown: str = "") -> Engine:
+def _prepare(engine: Engine, shown: str = "") -> Engine:
     """Schema creation and migration, one process at a time: concurrent first uses of a new
-    store raced to create the same tables ('table meta already exists'). `empty`: the SQLite
-    file was empty when this process looked; still empty once it holds the write lock, it is no
-    other process's new store being made but a store truncated to nothing, and is refused."""
+    store raced to create the same tables ('table meta already exists')."""
     with writing(engine) as conn:
-        if empty is not None and os.path.getsize(empty) == 0:
-            raise StoreUnavailable(
-                f"the store {shown} is an empty file (0 bytes), not a paretobot store; remove "
-                "it to start a new store there"
-            )
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
         version = migrate.stored_version(conn)
