@@ -98,8 +98,7 @@ def _forked(argvs: list[list[str]], folder) -> list[tuple[int, str, str]]:
     for p in procs:
         p.join(timeout=300)
     return [
-        (p.exitcode, open(o).read(), open(e).read())
-        for p, (o, e) in zip(procs, names, strict=True)
+        (p.exitcode, open(o).read(), open(e).read()) for p, (o, e) in zip(procs, names, strict=True)
     ]
 
 
