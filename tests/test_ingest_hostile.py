@@ -13,6 +13,8 @@ import sqlite3
 
 import pytest
 from conftest import AGG, RAW, load_json
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot import store
 
@@ -141,3 +143,61 @@ def test_a_store_that_cannot_be_used_is_one_line(tmp_path, paretobot):
     assert check.code == 1 and check.out.splitlines()[-1].startswith(
         f"error   integrity: cannot read sqlite:///{corrupt}: "
     ), check.out
+
+
+def test_a_file_over_the_size_bound_is_refused_unread(tmp_path, paretobot, engine, monkeypatch):
+    import bot.ingest
+
+    monkeypatch.setattr(bot.ingest, "MAX_FILE_BYTES", 1_000_000)  # 512 MiB in use: same check
+    folder = tmp_path / "run"
+    folder.mkdir()
+    huge = folder / "huge.json"
+    huge.write_text(json.dumps([load_json(GOOD_AGG)] * 2_000))
+    shutil.copy(GOOD_AGG, folder / "zz_good.json")
+    done = paretobot("ingest", folder, *AGG_META)
+    assert done.code == 1
+    size = huge.stat().st_size
+    assert size > 1_000_000
+    assert done.err.splitlines() == [
+        f"error  {huge}: file is {size} bytes; larger than any benchmark result"
+    ]
+    assert store.count_rows(engine)["files"] == 1
+
+
+@settings(
+    max_examples=int(os.environ.get("PARETOBOT_FUZZ_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    data=st.one_of(
+        st.binary(max_size=300),
+        st.recursive(
+            st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=20),
+            lambda inner: (
+                st.lists(inner, max_size=4)
+                | st.dictionaries(st.text(max_size=12), inner, max_size=6)
+            ),
+            max_leaves=30,
+        ).map(lambda doc: json.dumps(doc, allow_nan=True).encode()),
+        # a real file with one field replaced by anything JSON can hold
+        st.tuples(
+            st.sampled_from(sorted(load_json(GOOD_AGG))),
+            st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=30),
+        ).map(lambda kv: json.dumps(load_json(GOOD_AGG) | {kv[0]: kv[1]}).encode()),
+    )
+)
+def test_any_bytes_are_stored_or_refused_in_one_line_never_a_traceback(tmp_path, paretobot, data):
+    folder = tmp_path / f"f{hash(data) & 0xFFFFFFFF}"
+    folder.mkdir(exist_ok=True)
+    path = folder / "x.json"
+    path.write_bytes(data)
+    done = paretobot("ingest", path, *AGG_META)
+    assert done.code in (0, 1), done.err
+    assert "Traceback" not in done.err
+    for line in done.err.splitlines():  # each problem is one line naming the file
+        assert line.startswith(tuple(f"{w} {path}: " for w in ("error ", "warning", "copy  "))), (
+            line
+        )
+    if done.code == 1:
+        assert done.err.startswith(f"error  {path}: ")
