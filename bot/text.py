@@ -20,6 +20,13 @@ def visible(value: object) -> object:
     return _INVISIBLE.sub(" ", value) if isinstance(value, str) else value
 
 
+def escaped(text: str) -> str:
+    """Text as one line with each control and bidi character (newline and tab too) written as
+    its escape (`\\x00`, `\\u202e`): for reasons that quote a file's content, which a store
+    must hold (PostgreSQL refuses NUL) and a terminal must show as it is."""
+    return re.sub(f"[{HIDDEN}\t\n]", lambda m: repr(m.group())[1:-1], text)
+
+
 def md(value: object) -> str:
     """Text from files or upstream, made inert in markdown: no table breakout, no HTML, no pings."""
     text = " ".join(str(visible(str(value))).split())  # newlines would end a table row

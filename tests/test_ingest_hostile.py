@@ -49,6 +49,12 @@ HOSTILE = [
     ("bidi_in_name.json", _agg(infmax_model_prefix="kimi\u202eevil"),
      "field 'infmax_model_prefix' holds a control character: 'kimi\\u202eevil'"),
     ("duplicate_key.json", _dup_key(), "key 'hw' appears twice in one object"),
+    # found by the fuzz test below on PostgreSQL, which refuses a NUL in the quarantine reason:
+    # a reason that quotes the file shows its controls escaped
+    ("nul_key.json", b'[{"\\u0000": null}]',
+     "unknown format: a list of 1 records: 1 with keys \\x00"),
+    ("esc_key.json", b'[{"\\u001b[2J": 1}]',
+     "unknown format: a list of 1 records: 1 with keys \\x1b[2J"),
 ]  # fmt: skip
 
 

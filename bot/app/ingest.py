@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from bot import store
 from bot.ingest import IngestError, Metadata, ParsedFile, parse_file, result_files
 from bot.store.runs import Added
+from bot.text import escaped
 
 STATES = ("stored", "duplicate", "copy", "error")
 
@@ -125,9 +126,9 @@ def ingest_one(engine: Engine, path: Path, options: Metadata, root: Path | None)
     except store.StoreUnavailable:
         raise
     except (IngestError, store.StoreError) as exc:
-        reason = str(exc)
+        reason = escaped(str(exc))  # it may quote the file: a NUL, an ESC
     except Exception as exc:  # the file boundary (see the docstring)
-        reason = f"unexpected {type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+        reason = f"unexpected {type(exc).__name__}: {escaped(' '.join(str(exc).split()))[:300]}"
     else:
         return FileResult(path, added.status, parsed=parsed, added=added)
     store.quarantine(engine, shown_path(path), digest, reason)
