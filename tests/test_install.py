@@ -130,6 +130,18 @@ def test_the_installed_wheel_runs_from_an_empty_folder(wheel, tmp_path):
     outputs = dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
     assert (outputs["regression"], outputs["gate"]) == ("1", "fail")
 
+    # a store made by the previous release (schema 4, before Alembic) opens and migrates: the
+    # Alembic revisions are package data too
+    old = empty / "old.db"
+    old.write_bytes((ROOT / "tests" / "data" / "stores" / "v4.sqlite").read_bytes())
+    runs = run(paretobot, "runs", "--json", "--db", "sqlite:///old.db")
+    assert runs.returncode == 0 and len(json.loads(runs.stdout)) == 3, runs.stderr
+    check = run(paretobot, "store", "check", "--db", "sqlite:///old.db")
+    assert check.returncode == 0 and "ok      schema: schema version 5, revision 0005" in (
+        check.stdout
+    ), check.stdout + check.stderr
+    assert run(str(venv / "bin" / "python"), "-c", "import scipy").returncode == 1  # not needed
+
     # a dry-run watch of a release payload, with the packaged configs and matrix
     payload = where.stdout.strip().rsplit("/", 1)[0] + "/defaults/demo/release.json"
     watch = run(paretobot, "watch", "--event", payload, "--event-name", "release",
