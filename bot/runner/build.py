@@ -97,7 +97,7 @@ def installed_commit(output: str) -> str | None:
     return None
 
 
-def _run_step(argv: list[str], env: dict[str, str], log: Path, cwd: Path, timeout_s: float) -> str:
+def run_step(argv: list[str], env: dict[str, str], log: Path, cwd: Path, timeout_s: float) -> str:
     """Run one step to its end; "" when it exited 0, else why not."""
     with log.open("a", encoding="utf-8") as f:
         f.write(f"$ {argv!r}\n")
@@ -148,7 +148,7 @@ def install_and_verify(plan: JobSetup, logs: Path, cwd: Path) -> dict[str, Any]:
     log = logs / "install.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     for step, (argv, env) in enumerate(installs, 1):
-        why = _run_step(argv, env, log, cwd, timeout)
+        why = run_step(argv, env, log, cwd, timeout)
         if why:
             return record | {
                 "status": "install-failed",
@@ -162,7 +162,7 @@ def install_and_verify(plan: JobSetup, logs: Path, cwd: Path) -> dict[str, Any]:
             "message": "installed, but the recipe has no build.verify to check the commit",
         }
     verify_log = logs / "verify.log"
-    why = _run_step(*verify, verify_log, cwd, timeout)
+    why = run_step(*verify, verify_log, cwd, timeout)
     found = None if why else installed_commit(verify_log.read_text(errors="replace"))
     record["installed_commit"] = found
     if found is None:

@@ -87,6 +87,12 @@ def version_command(plan: JobSetup) -> tuple[list[str], dict[str, str]]:
     return launch.once_command(plan.launcher, argv, plan.env)
 
 
+def random_model_command(plan: JobSetup) -> tuple[list[str], dict[str, str]] | None:
+    """(argv, environment) that builds the job's random model, or None when it asks for none."""
+    argv = recipe.random_model_argv(plan.job, plan.recipe, _values(plan, 0))
+    return launch.once_command(plan.launcher, argv, plan.env) if argv else None
+
+
 def build_env(plan: JobSetup) -> dict[str, str]:
     """What the recipe's `build.env` adds for the install and verify commands."""
     return recipe.build_environment(plan.recipe, _values(plan, 0))

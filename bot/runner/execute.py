@@ -8,6 +8,7 @@ cannot be rendered, an executable that is not there) raise BotError.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,14 @@ from typing import Any
 from bot.errors import ParetobotError
 from bot.runner import build, launch, output, process, recipe, system
 from bot.runner import failure as fl
-from bot.runner.commands import JobSetup, client_command, free_port, server_command, version_command
+from bot.runner.commands import (
+    JobSetup,
+    client_command,
+    free_port,
+    random_model_command,
+    server_command,
+    version_command,
+)
 from bot.runner.progress import Progress
 
 RECHECK_S = 5.0  # how long a server that just served errors gets to show it is still healthy
@@ -194,6 +202,8 @@ def _run_point(
     else:
         assert repeat is not None
         progress.point_begins(plan.name, repeat, job.repeats, concurrency, prompts)
+    server_log = run.logs / "server.log"
+    log_from = server_log.stat().st_size if server_log.exists() else 0
     ran = process.run_client(argv, env, log, run.work, job.timeouts.client_s, run.server)
     point["seconds"] = round(ran.seconds, 3)
     during = "during the warm-up" if warm else f"during the run at concurrency {concurrency}"
@@ -217,7 +227,10 @@ def _run_point(
             failed = ("client-errors", f"{exc} ({during})")
         else:
             point.update(completed=counts.completed, failed=counts.failed)
-            if counts.too_many_errors:
+            inexact = _output_lengths(run, server_log, log_from, point, counts.completed)
+            if inexact and not warm:
+                failed = ("client-errors", f"{inexact} ({during})")
+            elif counts.too_many_errors:
                 total = counts.completed + counts.failed
                 failed = (
                     "client-errors",
@@ -233,6 +246,40 @@ def _run_point(
     if not warm:
         progress.point_done(ran.seconds, point["status"])
     return point, failed
+
+
+def _output_lengths(
+    run: _Run, server_log: Path, log_from: int, point: dict[str, Any], completed: int
+) -> str:
+    """With a recipe's `usage_line`, the token counts the server logged for this point's
+    requests (in point["tokens"]); why the point cannot be trusted, or "". Lengths are checked
+    only where every request asks for the same length (random_range_ratio 1)."""
+    pattern = run.plan.recipe.server.usage_line
+    if not pattern or not server_log.exists():
+        return ""
+    with server_log.open("rb") as f:
+        f.seek(log_from)
+        text = f.read().decode("utf-8", "replace")
+    found = [(int(m["prompt"]), int(m["completion"])) for m in re.finditer(pattern, text)]
+    job = run.plan.job
+    want = job.osl
+    point["tokens"] = {
+        "requests": len(found),
+        "prompt": sorted({p for p, _ in found}),
+        "completion": sorted({c for _, c in found}),
+    }
+    if job.random_range_ratio != 1.0:
+        return ""
+    short = sum(1 for _, c in found if c != want)
+    if short:
+        return (
+            f"{short} of {len(found)} requests generated other than {want} tokens "
+            f"({point['tokens']['completion'][:5]}): the server stopped early (EOS?) and every "
+            "figure per output token would be wrong"
+        )
+    if len(found) < completed:
+        return f"the server logged {len(found)} finished requests for {completed} completed"
+    return ""
 
 
 def _sweep(run: _Run) -> None:
@@ -314,11 +361,38 @@ class _BuildFailed(Exception):
     """The job's build is not in place: recorded; nothing else of the job runs."""
 
 
+def _random_model(run: _Run) -> bool:
+    """Build the job's random model into its model folder (recipe `random_model`); False when
+    that failed (recorded as the configuration's launch failure)."""
+    command = random_model_command(run.plan)
+    if command is None:
+        return True
+    argv, env = command
+    run.record["commands"]["random_model"] = argv
+    run.session.progress.say(
+        f"{run.plan.name}: building a random-weight model in {run.plan.job.model}"
+    )
+    started = time.monotonic()
+    run.logs.mkdir(parents=True, exist_ok=True)
+    why = build.run_step(
+        argv, env, run.logs / "model.log", run.work, run.plan.job.timeouts.health_s
+    )
+    run.record["random_model"] = {"seconds": round(time.monotonic() - started, 1), "error": why}
+    if why:
+        _first_failure(
+            run, "launch-failure", f"building the random model: {why}", None, "model.log"
+        )
+        return False
+    return True
+
+
 def _execute(run: _Run) -> None:
     plan, job, progress = run.plan, run.plan.job, run.session.progress
     try:
         installed = _install(run)
     except _BuildFailed:
+        return
+    if not _random_model(run):
         return
     argv, env = server_command(plan, run.port)
     run.record["commands"]["server"] = argv

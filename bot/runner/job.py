@@ -103,6 +103,9 @@ class JobSpec(BaseModel):
     warmup: bool = True
     timeouts: Timeouts = Field(default_factory=Timeouts)
     recipe: str | None = None
+    # build a random-weight model into `model` (a folder) before serving it, with these settings
+    # (bot/runner/random_model.py DEFAULTS): for runners that can download nothing
+    random_model: dict[str, int | str] | None = None
 
     @field_validator("concurrencies")
     @classmethod
@@ -128,6 +131,16 @@ class JobSpec(BaseModel):
             if not ENV_NAME.match(name):
                 raise ValueError(f"{name!r} is not an environment variable name")
             _no_nul(text, f"env {name}")
+        return value
+
+    @field_validator("random_model")
+    @classmethod
+    def _random_model(cls, value: dict[str, int | str] | None) -> dict[str, int | str] | None:
+        from bot.runner.random_model import DEFAULTS
+
+        unknown = sorted(set(value or {}) - set(DEFAULTS))
+        if unknown:
+            raise ValueError(f"unknown settings {unknown}; known: {', '.join(DEFAULTS)}")
         return value
 
     @field_validator("recipe")
@@ -195,7 +208,7 @@ def unsupported(job: JobSpec) -> str:
 # what a person (or an earlier job) set that the planner does not: kept when a job repeats one
 HAND_WRITTEN = (
     "served_model_name", "tokenizer", "num_prompts", "random_range_ratio", "extra_args", "env",
-    "max_model_len", "warmup", "timeouts", "recipe",
+    "max_model_len", "warmup", "timeouts", "recipe", "random_model",
 )  # fmt: skip
 
 

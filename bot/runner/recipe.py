@@ -8,6 +8,7 @@ contains. Flag groups are added when a job field is set (`when: ep`, `when: not 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -22,6 +23,7 @@ from bot.model import sku
 from bot.runner.job import RECIPE_NAME, JobSpec
 
 RECIPES_ENV = "PARETOBOT_RECIPES"
+RANDOM_MODEL_SCRIPT = str(Path(__file__).with_name("random_model.py"))
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 WHEN_FIELDS = ("tp", "ep", "pp", "dp_attention", "spec_method")
 
@@ -57,6 +59,20 @@ class Server(_Strict):
     command: list[str] = Field(min_length=1)
     flags: list[FlagGroup] = Field(default_factory=list)
     health: str = Field("/health", pattern=r"^/")
+    # A regular expression for the line the server logs per finished request, with the groups
+    # `prompt` and `completion` (token counts). When set, every request of a point must have
+    # generated exactly the output length asked for (the client cannot always tell: SGLang's
+    # counts what it asked for when the server reports usage only in a last, empty chunk).
+    usage_line: str = ""
+
+    @field_validator("usage_line")
+    @classmethod
+    def _usage_line(cls, value: str) -> str:
+        if value:
+            groups = re.compile(value).groupindex
+            if not {"prompt", "completion"} <= set(groups):
+                raise ValueError("needs the named groups 'prompt' and 'completion'")
+        return value
 
 
 class Client(_Strict):
@@ -108,6 +124,9 @@ class Recipe(_Strict):
     version_command: list[str] = Field(min_length=1)
     docker: Docker = Field(default_factory=Docker)
     build: BuildSteps = Field(default_factory=BuildSteps)
+    # builds a job's `random_model` into {model} (an argv template; {random_model_script} is
+    # bot/runner/random_model.py, {random_model_spec} the job's settings as JSON)
+    random_model: list[str] = Field(default_factory=list)
     name: str = ""
     path: str = ""
 
@@ -207,6 +226,8 @@ def variables(job: JobSpec, recipe: Recipe, **run: Any) -> dict[str, str]:
         "commit": job.commit,
         "image": job.image,
         "gpu_arch": recipe.build.gpu_arch.get(sku(job.hardware), ""),
+        "random_model_script": RANDOM_MODEL_SCRIPT,
+        "random_model_spec": json.dumps(job.random_model or {}, sort_keys=True),
     }
     values.update(run)
     return {k: str(v) for k, v in values.items()}
@@ -251,6 +272,18 @@ def client_argv(recipe: Recipe, values: dict[str, str]) -> list[str]:
 
 def result_name(recipe: Recipe, concurrency: int) -> str:
     return render([recipe.client.result_file], {"concurrency": str(concurrency)})[0]
+
+
+def random_model_argv(job: JobSpec, recipe: Recipe, values: dict[str, str]) -> list[str]:
+    """The command that builds the job's random model ([] when the job asks for none)."""
+    if job.random_model is None:
+        return []
+    if not recipe.random_model:
+        raise RecipeError(
+            f"recipe '{recipe.name}' cannot build a random model (no random_model command); the "
+            "job's random_model needs one"
+        )
+    return render(recipe.random_model, values)
 
 
 def environment(job: JobSpec, recipe: Recipe) -> dict[str, str]:
