@@ -237,6 +237,11 @@ def _run_point(
                     f"{counts.failed} of {total} requests failed {during} (more than "
                     f"{fl.MAX_FAILED_FRACTION:.0%})",
                 )
+    if failed and failed[0] in ("client-errors", "timeout"):
+        # the requests failed because the server ran out of memory serving them (it lives on)
+        oom = fl.oom_line(_since(server_log, log_from).splitlines())
+        if oom:
+            failed = ("out-of-memory", f"the server ran out of memory {during}: {oom}")
     if not warm and failed:
         moved = output.set_aside(result, output.FAILED_SUFFIX)
         point["set_aside"] = str(moved.relative_to(run.folder)) if moved else None
@@ -248,6 +253,16 @@ def _run_point(
     return point, failed
 
 
+def _since(log: Path, offset: int) -> str:
+    """What a log gained after `offset` (a point's share of the server's log)."""
+    try:
+        with log.open("rb") as f:
+            f.seek(offset)
+            return f.read(64 * fl.READ_BYTES).decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
 def _output_lengths(
     run: _Run, server_log: Path, log_from: int, point: dict[str, Any], completed: int
 ) -> str:
@@ -255,11 +270,9 @@ def _output_lengths(
     requests (in point["tokens"]); why the point cannot be trusted, or "". Lengths are checked
     only where every request asks for the same length (random_range_ratio 1)."""
     pattern = run.plan.recipe.server.usage_line
-    if not pattern or not server_log.exists():
+    if not pattern:
         return ""
-    with server_log.open("rb") as f:
-        f.seek(log_from)
-        text = f.read().decode("utf-8", "replace")
+    text = _since(server_log, log_from)
     found = [(int(m["prompt"]), int(m["completion"])) for m in re.finditer(pattern, text)]
     job = run.plan.job
     want = job.osl

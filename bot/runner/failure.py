@@ -20,7 +20,7 @@ from bot.model import FAILURE_CAUSES
 CAUSES = FAILURE_CAUSES
 MAX_FAILED_FRACTION = 0.05
 TAIL_LINES = 50
-_READ_BYTES = 1024 * 1024
+READ_BYTES = 1024 * 1024
 
 OOM = re.compile(
     r"out of memory|OutOfMemoryError|hipErrorOutOfMemory|cudaErrorMemoryAllocation"
@@ -60,14 +60,14 @@ def read_log(path: Path) -> list[str]:
         with open(path, "rb") as f:
             f.seek(0, 2)
             size = f.tell()
-            f.seek(max(0, size - _READ_BYTES))
+            f.seek(max(0, size - READ_BYTES))
             data = f.read()
     except OSError:
         return []
     text = _ANSI.sub("", data.decode("utf-8", errors="replace"))
     # \r alone redraws a progress bar: each drawing is a line of its own
     lines = text.replace("\r\n", "\n").replace("\r", "\n").splitlines()
-    return lines[1:] if size > _READ_BYTES else lines  # the first line may be cut
+    return lines[1:] if size > READ_BYTES else lines  # the first line may be cut
 
 
 def cause_line(lines: list[str]) -> str | None:
@@ -81,6 +81,13 @@ def cause_line(lines: list[str]) -> str | None:
         return None
     error = _ERROR.search(found)
     return (error.group(1) if error else found.strip())[:500]
+
+
+def oom_line(lines: list[str]) -> str | None:
+    """The first out-of-memory error among `lines` (as `cause_line` spells it), else None: a
+    server that runs out of memory serving a request may fail only that request and live on."""
+    found = [line for line in lines if _is_oom(line)]
+    return cause_line(found) if found else None
 
 
 def log_tail(lines: list[str], n: int = TAIL_LINES) -> list[str]:

@@ -94,6 +94,8 @@ class JobSpec(BaseModel):
     served_model_name: str | None = Field(None, min_length=1)
     tokenizer: str | None = Field(None, min_length=1)
     num_prompts: int | None = Field(None, ge=1, le=10_000_000)
+    # prompts per point as a multiple of its concurrency (InferenceX: 10); num_prompts wins
+    prompts_per_concurrency: int | None = Field(None, ge=1, le=1000)
     random_range_ratio: float = Field(
         1.0, gt=0, le=1, description="shortest request / isl (and osl): 1.0 = every request full"
     )
@@ -186,7 +188,7 @@ class JobSpec(BaseModel):
 
     def prompts_for(self, concurrency: int) -> int:
         """InferenceX sends 10 x concurrency prompts per point, unless the job says otherwise."""
-        return self.num_prompts or 10 * concurrency
+        return self.num_prompts or (self.prompts_per_concurrency or 10) * concurrency
 
 
 def unsupported(job: JobSpec) -> str:
@@ -207,8 +209,9 @@ def unsupported(job: JobSpec) -> str:
 
 # what a person (or an earlier job) set that the planner does not: kept when a job repeats one
 HAND_WRITTEN = (
-    "served_model_name", "tokenizer", "num_prompts", "random_range_ratio", "extra_args", "env",
-    "max_model_len", "warmup", "timeouts", "recipe", "random_model",
+    "served_model_name", "tokenizer", "num_prompts", "prompts_per_concurrency",
+    "random_range_ratio", "extra_args", "env", "max_model_len", "warmup", "timeouts", "recipe",
+    "random_model",
 )  # fmt: skip
 
 
