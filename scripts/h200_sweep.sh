@@ -5,10 +5,14 @@
 # call of run-job so each repeat is its own run; a deliberate out-of-memory configuration; the
 # results come back as one archive under $OUT. tests/data/h200/README.md says how it was called.
 #
-# Usage (in the repository root, on the device): bash scripts/h200_sweep.sh [REPEATS] [BUDGET_S]
+# Usage (in the repository root, on the device):
+#   bash scripts/h200_sweep.sh [TAGS] [OOM] [BUDGET_S]
+# TAGS: the repeats to run, each as a pair of runs (eager, then SDPA), e.g. "r0 r1 r2";
+# OOM: "oom" to run the out-of-memory job after them; BUDGET_S: start no new run after it.
 set -uo pipefail
-repeats="${1:-3}"
-budget="${2:-540}"   # start no new run after this many seconds: one command may run 600
+tags="${1:-r0 r1 r2}"
+oom="${2:-oom}"
+budget="${3:-520}"   # one command may run 600 s
 start=$(date +%s)
 out="${OUT:-/tmp/paretobot-h200-out}"
 res=/tmp/paretobot-h200/results
@@ -31,9 +35,8 @@ run() {  # run NAME TAG: one run-job of benchmarks/h200/job-NAME.json into $res/
     | tee "$res/$1-$2.log" | tail -4
 }
 
-run eager r0; run sdpa r0
-run oom r0
-for ((r = 1; r < repeats; r++)); do run eager "r$r"; run sdpa "r$r"; done
+for tag in $tags; do run eager "$tag"; run sdpa "$tag"; done
+[[ "$oom" == oom ]] && run oom r0
 echo "total $(( $(date +%s) - start )) s"
 tar -czf "$out/h200-results.tar.gz" -C "$(dirname "$res")" "$(basename "$res")"
 ls -la "$out"

@@ -45,6 +45,9 @@ def plan_job(
     return JobSetup(index, job, name, chosen, launcher, recipe.environment(job, chosen))
 
 
+WARMUPS_PER_CONCURRENCY = 2  # the client's own warm-up requests before each point (InferenceX's)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -75,7 +78,7 @@ def client_command(
         port,
         concurrency=concurrency,
         num_prompts=prompts,
-        warmups=2 * concurrency,  # InferenceX's per-point warm-up requests
+        warmups=WARMUPS_PER_CONCURRENCY * concurrency,
         result_dir=str(result_dir),
         result_file=result_file,
     )

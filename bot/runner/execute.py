@@ -18,6 +18,7 @@ from bot.errors import ParetobotError
 from bot.runner import build, launch, output, process, recipe, system
 from bot.runner import failure as fl
 from bot.runner.commands import (
+    WARMUPS_PER_CONCURRENCY,
     JobSetup,
     client_command,
     free_port,
@@ -237,11 +238,15 @@ def _run_point(
                     f"{counts.failed} of {total} requests failed {during} (more than "
                     f"{fl.MAX_FAILED_FRACTION:.0%})",
                 )
-    if failed and failed[0] in ("client-errors", "timeout"):
-        # the requests failed because the server ran out of memory serving them (it lives on)
-        oom = fl.oom_line(_since(server_log, log_from).splitlines())
+    if failed and failed[0] in ("client-errors", "timeout", "crash"):
+        # what the server logged meanwhile: it may have run out of memory serving the requests
+        # and lived on (failing them) or hung (no longer answering its health check)
+        logged = fl.read_lines(_since(server_log, log_from))
+        oom = fl.oom_line(logged)
         if oom:
             failed = ("out-of-memory", f"the server ran out of memory {during}: {oom}")
+        elif failed[0] == "crash" and fl.cause_line(logged) and ": " not in failed[1]:
+            failed = ("crash", f"{failed[1]}: {fl.cause_line(logged)}")
     if not warm and failed:
         moved = output.set_aside(result, output.FAILED_SUFFIX)
         point["set_aside"] = str(moved.relative_to(run.folder)) if moved else None
@@ -274,6 +279,8 @@ def _output_lengths(
         return ""
     text = _since(server_log, log_from)
     found = [(int(m["prompt"]), int(m["completion"])) for m in re.finditer(pattern, text)]
+    # the client's own warm-up requests come first, with lengths of its choosing (SGLang: 32)
+    found = found[WARMUPS_PER_CONCURRENCY * int(point["concurrency"]) :]
     job = run.plan.job
     want = job.osl
     point["tokens"] = {

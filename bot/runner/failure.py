@@ -64,10 +64,15 @@ def read_log(path: Path) -> list[str]:
             data = f.read()
     except OSError:
         return []
-    text = _ANSI.sub("", data.decode("utf-8", errors="replace"))
-    # \r alone redraws a progress bar: each drawing is a line of its own
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").splitlines()
+    lines = read_lines(data.decode("utf-8", errors="replace"))
     return lines[1:] if size > READ_BYTES else lines  # the first line may be cut
+
+
+def read_lines(text: str) -> list[str]:
+    """A log's text as lines, without colour codes."""
+    text = _ANSI.sub("", text)
+    # \r alone redraws a progress bar: each drawing is a line of its own
+    return text.replace("\r\n", "\n").replace("\r", "\n").splitlines()
 
 
 def cause_line(lines: list[str]) -> str | None:
