@@ -286,7 +286,8 @@ def _log_peak(frontier: Frontier) -> float:
 def _trusted(
     base: list[Sweep], cand: list[Sweep], rise: float
 ) -> tuple[tuple[list[Sweep], list[Sweep]], list[SuspectPoint]]:
-    kept_b, flagged_b = without_suspect(base, rise)
-    kept_c, flagged_c = without_suspect(cand, rise)
+    # both sides at once: a side's lone run is judged against the other side's runs
+    kept, flagged = without_suspect([*base, *cand], rise)
+    kept_b, kept_c = kept[: len(base)], kept[len(base) :]
     keep = [s for s in kept_b if s.points], [s for s in kept_c if s.points]
-    return keep, flagged_b + flagged_c
+    return keep, flagged
