@@ -118,3 +118,19 @@ def test_a_split_of_one_settings_repeats_is_no_change_or_inconclusive(paretobot,
     assert done.code == 0, done.err
     (verdict,) = done.json()
     assert verdict["verdict"] in ("no-change", "inconclusive"), verdict["reason"]
+
+
+def test_the_figures_in_the_fixtures_readme():
+    """tests/data/h200/README.md's table and repeat counts, computed again from the raw files."""
+    from bot.analysis.stats import repeats_needed
+
+    readme = (RESULTS.parent / "README.md").read_text()
+    for setting in SETTINGS:
+        for c in CONCURRENCIES:
+            outs = [_result(setting, r, c)["output_throughput"] for r in REPEATS]
+            mean = statistics.fmean(outs)
+            cv = statistics.stdev(outs) / mean
+            row = f"| {setting} | {c} | {', '.join(f'{x:.1f}' for x in outs)} | {mean:.1f} | "
+            assert row + f"{cv:.1%} |" in readme, row
+    assert [repeats_needed(0.07, e) for e in (0.15, 0.10, 0.05, 0.02)] == [4, 9, 33, 197]
+    assert "4 runs a side to see a 15% change, 9 for 10%, 33 for 5% and 197 for 2%" in readme
