@@ -146,3 +146,44 @@ def test_run_job_with_real_vllm_then_ingest_and_frontier(vllm_venv, tmp_path):
     assert curve["runs"] == [run_id] and curve["points"]
     assert {p["concurrency"] for p in curve["points"]} <= {1, 2, 4}
     print(f"end-to-end wall time {time.monotonic() - t0:.0f} s")
+
+
+def test_the_transformers_recipe_serves_a_random_model_built_at_run_time(vllm_venv, tmp_path):
+    """The recipe the H200 sweeps used (tests/data/h200), on the CPU: `transformers serve` from
+    the same venv, SGLang's client run by path, a random model the job asks for built before the
+    server starts, and every request's lengths checked against the server's own counts."""
+    (tmp_path / "hf-home").mkdir()
+    job = {
+        "model": str(tmp_path / "random-tiny"), "model_key": "random-tiny", "entry": "random-tiny",
+        "framework": "transformers", "hardware": "cpu", "precision": "bf16", "gpus": 1,
+        "isl": 64, "osl": 16, "concurrencies": [1, 4], "repeats": 1,
+        "prompts_per_concurrency": 2, "warmup": False, "extra_args": ["--device", "cpu"],
+        "random_model": {"hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
+                         "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 1000,
+                         "max_position_embeddings": 512},
+        "env": {"HF_HOME": str(tmp_path / "hf-home")},
+        "timeouts": {"health_s": 300, "client_s": 300, "stop_s": 20},
+    }  # fmt: skip
+    (tmp_path / "job.json").write_text(json.dumps(job))
+    env = {**os.environ, "PATH": f"{vllm_venv / 'bin'}:{os.environ['PATH']}"}
+    env.pop("GITHUB_RUN_ID", None)
+    run = paretobot("run-job", "job.json", "--out", "out", env=env, cwd=tmp_path, timeout=900)
+    print(run.stderr)
+    assert run.returncode == 0, run.stderr
+    (folder,) = (tmp_path / "out").iterdir()
+    record = json.loads((folder / "paretobot-run.json").read_text())
+    assert record["status"] == "ok", record["repeats"]
+    assert record["random_model"]["error"] == ""
+    built = json.loads((tmp_path / "random-tiny" / "config.json").read_text())
+    assert built["eos_token_id"] is None  # no EOS: every request runs to its length
+    assert record["framework"]["name"] == "transformers"
+    points = record["repeats"][0]["points"]
+    assert [p["concurrency"] for p in points] == [1, 4]
+    for p in points:  # the server's own counts: exact, for every one of the point's requests
+        assert p["tokens"] == {"requests": 2 * p["concurrency"], "prompt": [64], "completion": [16]}
+    db = f"sqlite:///{tmp_path / 'paretobot.db'}"
+    ingest = paretobot("ingest", "out", "--db", db, env=env, cwd=tmp_path, timeout=120)
+    assert ingest.returncode == 0, ingest.stderr
+    frontier = paretobot("frontier", "--db", db, "--json", env=env, cwd=tmp_path, timeout=120)
+    (curve,) = json.loads(frontier.stdout)
+    assert curve["config"]["framework"] == "transformers" and len(curve["points"]) >= 1
