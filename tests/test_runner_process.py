@@ -198,3 +198,18 @@ def test_cancelling_mid_sweep_leaves_no_server_behind(tmp_path, sig):
     assert not list((folder / "r0").glob("c*.json"))
     assert (folder / "r0" / "c1.json.cancelled").exists()
     assert not (folder / "r0" / "failure.json").exists()
+
+
+def test_requests_failed_by_a_server_out_of_memory_are_out_of_memory(tmp_path):
+    """A server may fail only the requests it ran out of memory on and serve on (transformers
+    serve on the H200 did): the point's failure is out-of-memory, with the server's line."""
+    proc, _, log, (folder,) = start(tmp_path, [fake_job(tmp_path, "oom-point", FAKE_OOM_AT="2")])
+    proc.communicate(timeout=120)
+    assert proc.returncode == 0, log.read_text()
+    f = read(folder / "r0" / "failure.json")
+    assert (f["cause"], f["concurrency"]) == ("out-of-memory", 2)
+    assert f["message"] == (
+        "the server ran out of memory during the run at concurrency 2: "
+        "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB"
+    )
+    assert (folder / "r0" / "c1.json").exists()  # the point before it stands

@@ -4,7 +4,8 @@ Behaviour comes from the environment, so one recipe covers every failure the run
 FAKE_PIDS (file: append this pid and its child's), FAKE_CHILD=1 (spawn a child that ignores
 SIGTERM, like an engine process that will not stop), FAKE_IGNORE_TERM=1, FAKE_EXIT_EARLY=TEXT
 (print TEXT, exit 1 before serving), FAKE_NEVER_HEALTHY=1 (/health answers 503),
-FAKE_CRASH_AT=C (exit when a client at concurrency C calls /generate), FAKE_STARTUP_S.
+FAKE_CRASH_AT=C (exit when a client at concurrency C calls /generate), FAKE_OOM_AT=C (log a CUDA
+out-of-memory error and answer 500 at concurrency C, serving on), FAKE_STARTUP_S.
 A flag in fake_build.REFUSED_FLAGS makes it exit before serving (a commit that breaks a
 configuration). Installable with pyproject.toml here.
 """
@@ -67,6 +68,12 @@ class Handler(BaseHTTPRequestHandler):
                     flush=True,
                 )
                 os._exit(1)
+            if conc == env("FAKE_OOM_AT"):  # fails the request, lives on (transformers serve)
+                print("ERROR - Error in generation loop: torch.OutOfMemoryError: CUDA out of "
+                      "memory. Tried to allocate 2.00 GiB", flush=True)  # fmt: skip
+                self.send_response(500)
+                self.end_headers()
+                return
             self.send_response(200)
             self.end_headers()
             self.wfile.write(b"ok")
