@@ -5,7 +5,8 @@ FAKE_HANG_AT=C hangs at concurrency C; FAKE_FAIL_AT=C fails 20% of the requests 
 FAKE_CLIENT_SLEEP=S takes S seconds; FAKE_CLIENT_PIDS (file: append this pid).
 FAKE_REAL_CURVE=1 writes the real file of this concurrency (c1, c2, c4, c8: a real frontier),
 with throughput and latencies jittered by FAKE_JITTER (relative sd, e.g. 0.01) so that repeated
-runs differ as real ones do; FAKE_SLOW_BUILD=B with FAKE_SLOWDOWN=F gives build B (the recipe
+runs differ as real ones do (FAKE_SEED makes that jitter the same on every try);
+FAKE_SLOW_BUILD=B with FAKE_SLOWDOWN=F gives build B (the recipe
 passes the job's version as --build) F times the throughput at the same latencies: a seeded change
 of exactly F in matched throughput, measured through the runner; fake_build.SPEED (what a commit
 of the installed package sets) multiplies it too. FAKE_DATA: the folder of the real vLLM files
@@ -54,6 +55,9 @@ if env("FAKE_REAL_CURVE"):
     speed = float(env("FAKE_SLOWDOWN", "1")) if args.build == env("FAKE_SLOW_BUILD") else 1.0
     speed *= fake_build.SPEED
     jitter = float(env("FAKE_JITTER", "0"))
+    if env("FAKE_SEED"):  # the same jitter for the same point of the same run, every time
+        where = "/".join(Path(args.result_dir).resolve().parts[-3:])
+        random.seed(f"{env('FAKE_SEED')}|{where}|{args.concurrency}")
     speed *= max(0.5, random.gauss(1.0, jitter))
     lag = max(0.5, random.gauss(1.0, jitter))
     for key, value in list(doc.items()):
