@@ -46,19 +46,21 @@ def _peer_median(peers: Sequence[Sweep], concurrency: int) -> float | None:
     return values[mid] if len(values) % 2 else math.sqrt(values[mid - 1] * values[mid])
 
 
-def _lower_is_out_of_line(low: Point, high: Point, peers: Sequence[Sweep]) -> bool:
+def _lower_is_out_of_line(low: Point, high: Point, peers: Sequence[Sweep], rise: float) -> bool:
     """Of two points whose interactivity rises with concurrency, whether the lower-concurrency
-    one is the odd one: further (in ratio) from its repeats' median than the higher one is. On a
-    real H200, concurrency 1 with few requests came out slow in one repeat of three (33.5
-    tok/s/user against 51 and 66) and concurrency 16 was in line: leaving out the higher point,
-    as without repeats, bent that run's frontier into a false -86% between identical settings."""
+    one is the odd one: off its repeats' median by more than `rise`, and by more than the higher
+    one is. On a real H200, concurrency 1 with few requests came out slow in one repeat of three
+    (33.5 tok/s/user against 51 and 66) and concurrency 16 was in line: leaving out the higher
+    point, as without repeats, bent that run's frontier into a false -86% between identical
+    settings. A rise every repeat shows (vLLM on a CPU: concurrency 2 faster per user than 1)
+    is no outlier: the higher point goes, in every run alike, so their frontiers stay alike."""
     low_median = _peer_median(peers, low.concurrency)
     high_median = _peer_median(peers, high.concurrency)
     if low_median is None or high_median is None:
         return False
     low_off = abs(math.log(low.interactivity / low_median))
     high_off = abs(math.log(high.interactivity / high_median))
-    return low_off > high_off
+    return low_off > math.log1p(rise) and low_off > high_off
 
 
 def suspect_points(sweep: Sweep, rise: float, peers: Sequence[Sweep] = ()) -> dict[int, str]:
@@ -76,7 +78,7 @@ def suspect_points(sweep: Sweep, rise: float, peers: Sequence[Sweep] = ()) -> di
             found[point.concurrency] = burst
             continue
         if previous is not None and point.interactivity > previous.interactivity * (1 + rise):
-            if _lower_is_out_of_line(previous, point, peers):
+            if _lower_is_out_of_line(previous, point, peers, rise):
                 median = _peer_median(peers, previous.concurrency)
                 found[previous.concurrency] = (
                     f"interactivity {previous.interactivity:.3g} tok/s/user at concurrency "
