@@ -156,9 +156,11 @@ def test_two_publishers_at_once_leave_one_comment_per_change(issue):
         t.join(30)
     assert len(results) == 2
     posted = [r for m, r, s in issue.requests if m == "POST" and s == 201]
-    assert len(posted) == 4  # both really created both comments ...
+    # both created the first comment (the race the hold makes certain); the second one too,
+    # unless one publisher's listing after its create already saw the other's (timing: CI saw 3)
+    assert len(posted) in (3, 4)
     left = issue.comments(BENCH, 7)
-    assert len(left) == 2 and authors(issue) == ["paretobot"] * 2  # ... and the newer went
+    assert len(left) == 2 and authors(issue) == ["paretobot"] * 2  # the newer ones went
     assert sorted(c["body"] for c in left) == sorted(p.body for p in posts)
     assert all(o.status in ("created", "unchanged") for r in results for o in r)
     for i in range(2):  # both report the comment that stayed
