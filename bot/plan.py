@@ -172,6 +172,7 @@ def _job(
     upstream: Upstream,
     budget: Budget,
     earlier: Earlier,
+    repeats: int,
 ) -> Job:
     framework = template.config.framework
     image = template.image
@@ -181,7 +182,7 @@ def _job(
     baseline = baseline_of(event, rule, framework, template.image, earlier, upstream.image_tags)
     return Job(
         config=template.config, entry=template.entry, model_id=template.model_id, image=image,
-        runner=template.runner, concurrencies=template.concurrencies, repeats=budget.repeats,
+        runner=template.runner, concurrencies=template.concurrencies, repeats=repeats,
         build=build_of(event, framework), reasons=reasons, baseline=baseline,
         upstream=event.upstream,
     )  # fmt: skip
@@ -195,9 +196,11 @@ def plan(
     budget: Budget,
     earlier: Earlier = Earlier(),
     interleave: Callable[[MatrixJob, Build], bool] = lambda job, baseline: True,
+    repeats: Callable[[MatrixJob], int] | None = None,
 ) -> Plan:
     """The jobs this event can affect, each with its baseline; `interleave(job, baseline)` says
-    whether the baseline must run again beside the candidate (the watcher asks the store)."""
+    whether the baseline must run again beside the candidate, `repeats(job)` how many runs each
+    (default: the budget's; the watcher asks the store)."""
     candidates = [job for job in matrix if feeds(upstream, job)]
     chosen: dict[int, list[str]] = {}  # index into candidates -> rule names, in rule order
     breadth: dict[str, int] = {}
@@ -210,7 +213,11 @@ def plan(
             chosen.setdefault(i, []).append(rule.name)
     # narrowest rule first, then matrix order
     order = sorted(chosen, key=lambda i: (min(breadth[r] for r in chosen[i]), i))
-    jobs = [_job(event, candidates[i], tuple(chosen[i]), upstream, budget, earlier) for i in order]
+    runs = repeats or (lambda job: budget.repeats)
+    jobs = [
+        _job(event, candidates[i], tuple(chosen[i]), upstream, budget, earlier, runs(candidates[i]))
+        for i in order
+    ]
     limit = budget.jobs_per_event
     dropped = tuple((job, f"over the per-event budget of {limit} jobs") for job in jobs[limit:])
     kept = [

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from bot import dispatch, store
 from bot.analysis.noise import noise_model
+from bot.analysis.stats import repeats_needed
 from bot.config import AnalysisPolicy, load_policy
 from bot.config.matrix import MatrixJob
 from bot.config.upstreams import RulesFile, Upstream, UpstreamsFile
@@ -114,7 +115,7 @@ def _write_plan(folder: Path, handled: Handled) -> None:
 
 def _baseline_context(
     ctx: Context, event: UpstreamEvent, upstream: Upstream
-) -> tuple[Earlier, Callable[[MatrixJob, Build], bool]]:
+) -> tuple[Earlier, Callable[[MatrixJob, Build], bool], Callable[[MatrixJob], int]]:
     """What planning a baseline needs from the store: earlier events of this kind (and which of
     their builds have good results), and whether a configuration must measure its baseline again
     beside the candidate: when no runs of that baseline are stored, or the configuration's
@@ -141,7 +142,18 @@ def _baseline_context(
         noise = noise_model(history, ctx.policy)
         return noise.summary_sd is None or noise.summary_sd > ctx.policy.min_effect / 2
 
-    return Earlier(names, good), interleave
+    def repeats(job: MatrixJob) -> int:
+        """The budget's repeats; with `auto_repeats`, as many as the configuration's noise (its
+        own history, else the analysis default) needs to see a change of `detect`."""
+        budget = ctx.config.budget
+        auto = budget.auto_repeats
+        if auto is None:
+            return budget.repeats
+        sd = noise_model([s for s in stored(job.config) if s.points], ctx.policy).summary_sd
+        needed = repeats_needed(sd or ctx.policy.noise_default, auto.detect, ctx.policy.confidence)
+        return max(budget.repeats, min(auto.most, needed))
+
+    return Earlier(names, good), interleave, repeats
 
 
 def _sent(d: dispatch.Dispatch, outcome: str) -> Sent:
@@ -156,8 +168,10 @@ def handle(ctx: Context, event: UpstreamEvent, upstream: Upstream) -> Handled:
                 engine, upstream.repo, event.kind, event.key, event.at, event.title, 0
             )
         return Handled(event, None)
-    earlier, interleave = _baseline_context(ctx, event, upstream)
-    the_plan = plan(event, upstream, ctx.rules, ctx.matrix, config.budget, earlier, interleave)
+    earlier, interleave, repeats = _baseline_context(ctx, event, upstream)
+    the_plan = plan(
+        event, upstream, ctx.rules, ctx.matrix, config.budget, earlier, interleave, repeats
+    )
     jobs, over_day = dispatch.within_daily_budget(engine, the_plan.jobs, config.budget.jobs_per_day)
     dropped = the_plan.dropped + tuple(over_day)
     batches = dispatch.chunk(event, jobs, config.benchmark.jobs_per_dispatch)

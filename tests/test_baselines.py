@@ -156,3 +156,38 @@ def test_a_job_repeating_a_stored_one_keeps_its_hand_written_settings():
     )  # fmt: skip
     assert spec.timeouts.health_s == stored["timeouts"]["health_s"]
     assert (spec.commit, spec.version) == ("0123456789ab" * 3, "ROCm/aiter@0123456789ab")
+
+
+def _runs_to_see(sd: float, effect: float, confidence: float = 0.95, power: float = 0.8) -> int:
+    """Runs a side for a two-sample comparison of log throughput (normal approximation),
+    computed here from the textbook formula, not from bot.analysis.stats."""
+    from math import ceil, log
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(0.5 + confidence / 2) + NormalDist().inv_cdf(power)
+    return max(2, ceil(2 * (z * sd / log(1 + effect)) ** 2))
+
+
+def test_auto_repeats_size_each_job_to_its_configurations_noise(engine):
+    """With budget.auto_repeats the watcher asks each configuration for the runs its noise needs
+    (no history: analysis.yaml's noise_default, the H200 runs' spread), within repeats..most."""
+    from bot.config import load_policy
+    from bot.config.upstreams import AutoRepeats
+    from bot.watch import Context, _baseline_context
+
+    policy = load_policy()
+    assert policy.noise_default == 0.07
+    budget = UPSTREAMS.budget.model_copy(update={"auto_repeats": AutoRepeats(detect=0.15)})
+    config = UPSTREAMS.model_copy(update={"budget": budget})
+    ctx = Context(engine, None, config, load_rules(), MATRIX, policy=policy)
+    _, _, repeats = _baseline_context(ctx, merged(), VLLM)
+    want = _runs_to_see(0.07, 0.15)
+    assert want == 4 and repeats(TEMPLATE) == want  # more than the budget's 3
+    tight = budget.model_copy(update={"auto_repeats": AutoRepeats(detect=0.10, most=5)})
+    ctx = Context(engine, None, config.model_copy(update={"budget": tight}), load_rules(), MATRIX)
+    _, _, repeats = _baseline_context(ctx, merged(), VLLM)
+    assert _runs_to_see(0.07, 0.10) == 9 and repeats(TEMPLATE) == 5  # capped at `most`
+    p = plan(merged(), VLLM, load_rules(), MATRIX, tight, repeats=repeats)
+    assert p.jobs and {j.repeats for j in p.jobs} == {5}
+    off = plan(merged(), VLLM, load_rules(), MATRIX, UPSTREAMS.budget)
+    assert {j.repeats for j in off.jobs} == {3}  # the default: the budget's repeats

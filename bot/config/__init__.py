@@ -85,6 +85,9 @@ class AnalysisPolicy(Strict):
     max_failed_fraction: float = Field(0.05, ge=0, le=1)
     suspect_rise: float = Field(0.10, ge=0)
     noise_half_life: float = Field(10.0, gt=0)
+    # a run's summary spread (log scale) where a configuration has no noise history yet: what the
+    # planner sizes repeats by (`budget.auto_repeats`), never a prior for a verdict
+    noise_default: float = Field(0.07, gt=0, lt=1)
     changepoints: ChangePointSettings = ChangePointSettings()
 
     @model_validator(mode="after")

@@ -64,10 +64,20 @@ class Upstream(Strict):
     image_tags: bool = False
 
 
+class AutoRepeats(Strict):
+    """Repeats sized to the noise: enough runs a side to see a change of `detect` (at the
+    analysis confidence, 80% power), from the configuration's own noise history, else
+    `noise_default` (configs/analysis.yaml); never fewer than `repeats`, never more than `most`."""
+
+    detect: float = Field(0.10, gt=0, lt=1)
+    most: int = Field(8, ge=1)
+
+
 class Budget(Strict):
     jobs_per_event: int = Field(ge=1)
     jobs_per_day: int = Field(ge=1)
     repeats: int = Field(3, ge=1)
+    auto_repeats: AutoRepeats | None = None  # off by default: more repeats cost GPU hours
     # run the baseline again beside the candidate, repeats interleaved on one runner: auto when
     # the configuration has no stored baseline runs, or its run-to-run noise is above half the
     # smallest change that matters (runners and days differ as much as the changes to catch)
