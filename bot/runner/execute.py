@@ -211,7 +211,13 @@ def _run_point(
     failed: tuple[str, str] | None = None
     if ran.server_died or _server_down(run):
         if run.server is not None and not run.server.exited():
-            failed = ("crash", f"server stopped answering {plan.recipe.server.health} {during}")
+            # hung, not gone: what it logged since the point began says why, when it does
+            what = fl.cause_line(fl.read_lines(_since(server_log, log_from)))
+            failed = (
+                "crash",
+                f"server stopped answering {plan.recipe.server.health} {during}"
+                + (f": {what}" if what else ""),
+            )
         else:
             failed = _server_failure(run, False, during)
     elif ran.timed_out:
@@ -239,14 +245,11 @@ def _run_point(
                     f"{fl.MAX_FAILED_FRACTION:.0%})",
                 )
     if failed and failed[0] in ("client-errors", "timeout", "crash"):
-        # what the server logged meanwhile: it may have run out of memory serving the requests
-        # and lived on (failing them) or hung (no longer answering its health check)
-        logged = fl.read_lines(_since(server_log, log_from))
-        oom = fl.oom_line(logged)
+        # the server may have run out of memory serving the requests and lived on (failing
+        # them) or hung (no longer answering its health check): its log since the point says
+        oom = fl.oom_line(fl.read_lines(_since(server_log, log_from)))
         if oom:
             failed = ("out-of-memory", f"the server ran out of memory {during}: {oom}")
-        elif failed[0] == "crash" and fl.cause_line(logged) and ": " not in failed[1]:
-            failed = ("crash", f"{failed[1]}: {fl.cause_line(logged)}")
     if not warm and failed:
         moved = output.set_aside(result, output.FAILED_SUFFIX)
         point["set_aside"] = str(moved.relative_to(run.folder)) if moved else None
