@@ -122,7 +122,26 @@ def test_a_store_of_a_newer_paretobot_is_refused_in_one_line(tmp_path, paretobot
     done = paretobot("runs", "--db", f"sqlite:///{path}")
     assert done.code == 1
     assert done.err.splitlines() == [
-        f"paretobot: the store sqlite:///{path} has schema version 99; this paretobot reads "
-        f"version {store.SCHEMA_VERSION} and older: upgrade paretobot"
+        f"paretobot: the store sqlite:///{path}: schema version 99 is newer than this paretobot "
+        f"reads ({store.SCHEMA_VERSION}): upgrade paretobot"
     ]
+    assert path.read_bytes() == before
+
+
+def test_a_revision_of_a_newer_paretobot_is_refused_in_one_line(tmp_path, paretobot):
+    """Same schema version, a revision this paretobot does not have: Alembic's own error was a
+    traceback; it is the line `store check` gives too."""
+    path = tmp_path / "newer.db"
+    store.open_store(f"sqlite:///{path}").dispose()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0099'")
+    before = path.read_bytes()
+    why = "migration revision 0099 is unknown to this paretobot (made by a newer one?)"
+    done = paretobot("runs", "--db", f"sqlite:///{path}")
+    assert (done.code, done.err.splitlines()) == (
+        1,
+        [f"paretobot: the store sqlite:///{path}: {why}"],
+    )
+    check = paretobot("store", "check", "--db", f"sqlite:///{path}")
+    assert check.code == 1 and f"error   schema: {why}" in check.out.splitlines()
     assert path.read_bytes() == before

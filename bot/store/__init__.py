@@ -44,7 +44,6 @@ from bot.store.schema import (
     dispatches_table,
     failures_table,
     files_table,
-    meta_table,
     metadata,
     points_table,
     quarantine_table,
@@ -131,31 +130,16 @@ def _prepare(engine: Engine, shown: str = "") -> Engine:
         if version is None:  # a new store: the current schema, at the newest revision
             metadata.create_all(conn)
             migrate.stamp(conn)
-            _set_version(conn)
+            migrate.set_version(conn)
             return engine
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"the store {shown} has schema version {version}; this paretobot reads version "
-                f"{SCHEMA_VERSION} and older: upgrade paretobot"
-            )
         if version == SCHEMA_VERSION and migrate.revision(conn) == migrate.HEAD:
             return engine  # the common case, without loading Alembic
-        if version not in migrate.LEGACY and version < migrate.LEGACY_VERSION:
-            raise StoreError(f"the store {shown} has an unknown schema version {version}")
+        refused = migrate.unusable(conn)
+        if refused:
+            raise StoreError(f"the store {shown}: {refused}")
         migrate.upgrade(conn)
-        _set_version(conn)
+        migrate.set_version(conn)
     return engine
-
-
-def _set_version(conn: Connection) -> None:
-    """The meta row an older paretobot reads to refuse this store (it knows no Alembic)."""
-    m = meta_table
-    if conn.execute(sa.select(m.c.value).where(m.c.key == "schema_version")).first() is None:
-        conn.execute(m.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
-    else:
-        conn.execute(
-            m.update().where(m.c.key == "schema_version").values(value=str(SCHEMA_VERSION))
-        )
 
 
 def _get_or_insert(

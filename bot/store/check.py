@@ -133,13 +133,10 @@ def _schema(conn: Connection) -> list[Finding]:
     revision = migrate.revision(conn)
     if version is None:
         return [Finding(ERROR, "schema", "the meta table states no schema version")]
-    if version > SCHEMA_VERSION:
-        return [Finding(ERROR, "schema", f"schema version {version} is newer than this paretobot "
-                        f"reads ({SCHEMA_VERSION}): upgrade paretobot")]  # fmt: skip
+    refused = migrate.unusable(conn)  # what open_store would refuse it for
+    if refused:
+        return [Finding(ERROR, "schema", refused)]
     known = migrate.known_revisions()
-    if revision is not None and revision not in known:
-        return [Finding(ERROR, "schema", f"migration revision {revision} is unknown to this "
-                        "paretobot (made by a newer one?)")]  # fmt: skip
     if version < SCHEMA_VERSION or revision != migrate.HEAD:
         steps = known[known.index(revision) + 1 :] if revision else known
         return [Finding(WARNING, "schema", f"schema version {version} (revision "

@@ -14,6 +14,7 @@ Version 3 -> 4: provenance's requested, reported and installed commits.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from sqlalchemy.engine import Connection
 
 from bot.model import ConfigKey
 from bot.store.schema import (
+    SCHEMA_VERSION,
     configs_table,
     failures_table,
     files_table,
@@ -60,17 +62,31 @@ def _add_missing_columns(conn: Connection) -> None:
             )
 
 
+def rebuild_sqlite_table(
+    conn: Connection, table: sa.Table, sources: Mapping[str, str] | None = None
+) -> None:
+    """SQLite cannot drop a constraint: the table is made again as `table` says and its rows
+    copied (`sources`: column -> SQL expression over the old table, default every column of
+    `table` by name). Other tables' references to it stay (legacy_alter_table), ids too."""
+    old = f"{table.name}_old"
+    sources = sources or {c.name: f'"{c.name}"' for c in table.columns}
+    conn.exec_driver_sql("PRAGMA legacy_alter_table=ON")
+    conn.exec_driver_sql(f"ALTER TABLE {table.name} RENAME TO {old}")
+    for index in sa.inspect(conn).get_indexes(old):  # index names are the database's, not a table's
+        conn.exec_driver_sql(f'DROP INDEX IF EXISTS "{index["name"]}"')
+    table.create(conn)
+    columns = ", ".join(f'"{name}"' for name in sources)
+    conn.exec_driver_sql(
+        f"INSERT INTO {table.name} ({columns}) SELECT {', '.join(sources.values())} FROM {old}"
+    )
+    conn.exec_driver_sql(f"DROP TABLE {old}")
+    conn.exec_driver_sql("PRAGMA legacy_alter_table=OFF")
+
+
 def _files_unique_on_sha256_and_identity(conn: Connection) -> None:
-    if conn.dialect.name == "sqlite":  # SQLite cannot drop a constraint: rebuild the table
-        conn.exec_driver_sql("PRAGMA legacy_alter_table=ON")  # keep other tables' references
-        conn.exec_driver_sql("ALTER TABLE files RENAME TO files_v1")
-        files_table.create(conn)
-        conn.exec_driver_sql(
-            "INSERT INTO files (id, sha256, path, format, ingested_at, identity) "
-            "SELECT id, sha256, path, format, ingested_at, '' FROM files_v1"
-        )
-        conn.exec_driver_sql("DROP TABLE files_v1")
-        conn.exec_driver_sql("PRAGMA legacy_alter_table=OFF")
+    if conn.dialect.name == "sqlite":
+        names = ("id", "sha256", "path", "format", "ingested_at")
+        rebuild_sqlite_table(conn, files_table, {**{n: n for n in names}, "identity": "''"})
         return
     _add_missing_columns(conn)
     for unique in sa.inspect(conn).get_unique_constraints("files"):
@@ -149,6 +165,33 @@ def stored_version(conn: Connection) -> int | None:
         sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version")
     ).scalar()
     return None if found is None else int(found)
+
+
+def set_version(conn: Connection) -> None:
+    """The meta row an older paretobot reads to refuse this store (it knows no Alembic)."""
+    m = meta_table
+    if stored_version(conn) is None:
+        conn.execute(m.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+    else:
+        conn.execute(
+            m.update().where(m.c.key == "schema_version").values(value=str(SCHEMA_VERSION))
+        )
+
+
+def unusable(conn: Connection) -> str | None:
+    """Why this paretobot can neither use nor migrate the store (one made by a newer one, or of
+    a version it never knew), else None. `open_store` refuses with it, `store check` reports it."""
+    version, found = stored_version(conn), revision(conn)
+    if version is not None and version > SCHEMA_VERSION:
+        return (
+            f"schema version {version} is newer than this paretobot reads ({SCHEMA_VERSION}): "
+            "upgrade paretobot"
+        )
+    if found is not None and found != HEAD and found not in known_revisions():
+        return f"migration revision {found} is unknown to this paretobot (made by a newer one?)"
+    if version is not None and version < LEGACY_VERSION and version not in LEGACY:
+        return f"unknown schema version {version}"
+    return None
 
 
 def revision(conn: Connection) -> str | None:

@@ -25,6 +25,7 @@ depends_on = None
 def upgrade() -> None:
     from bot.ingest import failure_identity
     from bot.model import Build, ConfigKey
+    from bot.store.migrate import rebuild_sqlite_table
     from bot.store.schema import (
         builds_table,
         configs_table,
@@ -46,16 +47,8 @@ def upgrade() -> None:
         config = ConfigKey(**{n: getattr(row, n) for n in names})
         keys[row.id] = config
         conn.execute(c.update().where(c.c.id == row.id).values(canonical=config.canonical))
-    if conn.dialect.name == "sqlite":  # SQLite cannot drop a constraint: rebuild the table
-        conn.exec_driver_sql("PRAGMA legacy_alter_table=ON")  # sweeps keep referring to it
-        conn.exec_driver_sql("ALTER TABLE configs RENAME TO configs_v4")
-        for index in sa.inspect(conn).get_indexes("configs_v4"):
-            conn.exec_driver_sql(f'DROP INDEX IF EXISTS "{index["name"]}"')
-        configs_table.create(conn)
-        columns = ", ".join(f'"{col.name}"' for col in configs_table.columns)
-        conn.exec_driver_sql(f"INSERT INTO configs ({columns}) SELECT {columns} FROM configs_v4")
-        conn.exec_driver_sql("DROP TABLE configs_v4")
-        conn.exec_driver_sql("PRAGMA legacy_alter_table=OFF")
+    if conn.dialect.name == "sqlite":  # the slug's unique constraint cannot be dropped
+        rebuild_sqlite_table(conn, configs_table)
     else:
         inspector = sa.inspect(conn)
         uniques = inspector.get_unique_constraints("configs")
