@@ -12,6 +12,9 @@ from bot.cli.attribute import add_attribute_parser
 from bot.cli.common import err
 from bot.cli.config import add_config_parser
 from bot.cli.demo import add_demo_parser
+from bot.cli.export import add_export_parser
+from bot.cli.listing import add_listing_parsers
+from bot.cli.notify import add_notify_parser
 from bot.cli.publish import add_publish_parsers
 from bot.cli.results import (
     META_OPTIONS,
@@ -25,6 +28,7 @@ from bot.cli.results import (
 from bot.cli.run import add_run_job_parser
 from bot.cli.runs import add_runs_parser
 from bot.cli.store import add_store_parser
+from bot.cli.triage import add_triage_parsers
 from bot.cli.watch import cmd_watch
 from bot.errors import ParetobotError
 
@@ -136,12 +140,16 @@ def _parser() -> argparse.ArgumentParser:
     det.set_defaults(func=cmd_detect)
 
     add_runs_parser(sub, common)
+    add_listing_parsers(sub, common)
     add_store_parser(sub, common)
+    add_export_parser(sub, common)
 
     quar = sub.add_parser("quarantine", parents=[common], help="files refused, with reasons")
     quar.set_defaults(func=cmd_quarantine)
 
     add_publish_parsers(sub, common)
+    add_triage_parsers(sub, common)
+    add_notify_parser(sub, common)
     add_attribute_parser(sub, common)
 
     add_config_parser(sub, common)
