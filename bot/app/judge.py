@@ -14,6 +14,7 @@ from bot.analysis.frontier import frontier_of
 from bot.analysis.history import History, history
 from bot.analysis.suspect import SuspectPoint, without_suspect
 from bot.analysis.verdict import Verdict, judge
+from bot.app import listing
 from bot.config import load_policy, load_prices
 from bot.model import ConfigKey, Frontier, Run, Sweep
 
@@ -23,8 +24,9 @@ def grouped(engine: Engine, config: str | None = None) -> dict[ConfigKey, list[S
     sweeps = store.load_sweeps(engine, config_pattern=config)
     if not sweeps:
         where = f" matching '{config}'" if config else ""
+        hint = listing.config_hint(engine, config) if config else ""
         raise select.SelectionError(
-            f"no results stored{where}; load some with `paretobot ingest PATH`"
+            f"no results stored{where}" + (hint or "; load some with `paretobot ingest PATH`")
         )
     return select.by_config(sweeps)
 
@@ -51,7 +53,10 @@ def frontiers(
         if kept:
             found.append((frontier_of(kept, prices), suspect))
     if not found:
-        raise select.SelectionError(f"no stored sweep matches build '{build}'")
+        raise select.SelectionError(
+            f"no stored sweep matches build '{build}'"
+            + (listing.build_hint(engine, [build], config) if build else "")
+        )
     return found
 
 
@@ -119,6 +124,10 @@ def verdicts(
         raise select.SelectionError(
             f"no configuration has results for both '{baseline}' and '{candidate}' "
             "(a build is named by version, image tag or commit prefix; a run by run:ID)"
+            + (
+                listing.build_hint(engine, [baseline, candidate], config)
+                or "; `paretobot builds --config PATTERN` lists the builds of configurations"
+            )
         )
     return found
 
