@@ -16,6 +16,22 @@ NO_CHANGE, INCONCLUSIVE, MIXED = "no-change", "inconclusive", "mixed"
 VERDICT_KINDS = (REGRESSION, IMPROVEMENT, MIXED, UNLOCK, BREAKAGE, PARTIAL, NO_CHANGE, INCONCLUSIVE)
 # the kinds that are a change: published (comment, changelog entry) and attributed to a PR
 CHANGE_KINDS = (REGRESSION, IMPROVEMENT, MIXED, UNLOCK, BREAKAGE, PARTIAL)
+# the kinds a later comparison can show undone (bot/app/triage.py: "fixed")
+WORSE_KINDS = (REGRESSION, BREAKAGE, PARTIAL)
+
+# ---- the triage vocabulary: where a detected change stands with the people who own it ----------
+# new: nobody has looked; acknowledged: someone owns it; ignored: known and accepted (with a reason,
+# maybe until a date), never alerted again; fixed: a later change undid it; attributed: the PR
+# behind it is named. Only "new" changes are alerted (bot/notify.py); "open" ones lead every list.
+NEW, ACKNOWLEDGED, IGNORED, FIXED, ATTRIBUTED = (
+    "new",
+    "acknowledged",
+    "ignored",
+    "fixed",
+    "attributed",
+)
+CHANGE_STATES = (NEW, ACKNOWLEDGED, ATTRIBUTED, IGNORED, FIXED)
+OPEN_STATES = (NEW, ACKNOWLEDGED, ATTRIBUTED)
 
 
 def sku(hardware: str) -> str:
@@ -415,3 +431,47 @@ class Attribution:
     culprit: PullRequest | None = None
     decided_by: str = "undecided"  # "ranking" | "bisection" | "undecided"
     runs_used: int = 0  # benchmark runs spent bisecting
+
+
+@dataclass(frozen=True)
+class Change:
+    """A detected change (a verdict between two builds, or a change point in a configuration's
+    history) and its triage state. `key` is the one its comment carries (change_key)."""
+
+    key: str
+    source: str  # "verdict" | "changepoint"
+    config: ConfigKey
+    baseline: Build
+    candidate: Build
+    kind: str  # the verdict kind (CHANGE_KINDS)
+    sentence: str
+    state: str  # CHANGE_STATES
+    first_seen: datetime
+    last_seen: datetime
+    updated_at: datetime
+    effect: float | None = None  # ratio - 1 of the headline estimate
+    low: float | None = None  # its interval
+    high: float | None = None
+    runs: tuple[str, ...] = ()
+    reason: str = ""  # why it was acknowledged, ignored, fixed
+    actor: str = ""  # who changed the state last
+    expires_at: datetime | None = None  # an ignore that lapses
+    fixed_by: str = ""  # the key of the change that undid it
+    pull: str = ""  # the attributed PR's link
+    comment_url: str = ""
+    alerted_at: datetime | None = None
+
+    @property
+    def id(self) -> str:
+        """The short name people type (`paretobot ack ID`): the key's hash."""
+        return self.key.rsplit("@", 1)[-1]
+
+
+@dataclass(frozen=True)
+class ChangeEvent:
+    """One thing that happened to a change: detected, acknowledged, ignored, noted, fixed, ..."""
+
+    at: datetime
+    action: str
+    actor: str = ""
+    text: str = ""

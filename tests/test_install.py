@@ -137,7 +137,7 @@ def test_the_installed_wheel_runs_from_an_empty_folder(wheel, tmp_path):
     runs = run(paretobot, "runs", "--json", "--db", "sqlite:///old.db")
     assert runs.returncode == 0 and len(json.loads(runs.stdout)) == 3, runs.stderr
     check = run(paretobot, "store", "check", "--db", "sqlite:///old.db")
-    assert check.returncode == 0 and "ok      schema: schema version 5, revision 0005" in (
+    assert check.returncode == 0 and "ok      schema: schema version 6, revision 0006" in (
         check.stdout
     ), check.stdout + check.stderr
     assert run(str(venv / "bin" / "python"), "-c", "import scipy").returncode == 1  # not needed

@@ -53,7 +53,7 @@ def test_a_healthy_store_is_ok_and_unchanged(paretobot, db_url):
     )
     assert _dump(db_url) == before
     (as_json,) = [f for f in paretobot("store", "check", "--json").json() if f["topic"] == "schema"]
-    assert as_json == {"level": "ok", "topic": "schema", "text": "schema version 5, revision 0005"}
+    assert as_json == {"level": "ok", "topic": "schema", "text": "schema version 6, revision 0006"}
 
 
 def test_an_older_store_is_a_warning_and_is_not_migrated_by_the_check(paretobot, tmp_path):
@@ -64,7 +64,7 @@ def test_an_older_store_is_a_warning_and_is_not_migrated_by_the_check(paretobot,
     assert done.code == 0
     assert (
         "warning schema: schema version 4 (revision none: made before Alembic); the next "
-        "paretobot command that opens it migrates it in place (0004, 0005)"
+        "paretobot command that opens it migrates it in place (0004, 0005, 0006)"
     ) in done.out
     assert path.read_bytes() == before
 
@@ -136,7 +136,7 @@ def test_a_newer_store_is_an_error(paretobot, db_url):
     done = paretobot("store", "check")
     assert done.code == 1
     assert (
-        "error   schema: schema version 9 is newer than this paretobot reads (5): upgrade paretobot"
+        "error   schema: schema version 9 is newer than this paretobot reads (6): upgrade paretobot"
     ) in done.out
 
 

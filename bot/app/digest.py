@@ -4,6 +4,7 @@ gathered from the store for bot/report/digest.py to render and bot/publish to po
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from bot import store
 from bot.analysis import select
 from bot.analysis.frontier import frontier_of
 from bot.analysis.verdict import judge, usable
+from bot.app import triage
 from bot.app.judge import runs_by_id
 from bot.app.publish import Target
 from bot.attribution import driver
@@ -123,15 +125,30 @@ def digest_of(
     if bisections is None:
         running = store.load_bisections(engine, status="running")
         bisections = [driver.load(engine, key) for key in running]
-    return gather_digest(
+    policy = load_policy()
+    digest = gather_digest(
         sweeps,
         since=since,
         until=until,
-        policy=load_policy(),
+        policy=policy,
         prices=load_prices(),
         bisections=bisections,
         runs=runs_by_id(engine),
     )
+    # what the digest found is recorded like what publish finds: each change gets its identity
+    # and shows its triage state; an ignored one is listed last and never alerted again
+    recorded = triage.record(
+        engine, [ch.verdict for ch in digest.changes], confidence=policy.confidence
+    )
+    states = {c.key: c for c in recorded.changes}
+    return replace(
+        digest,
+        changes=tuple(
+            replace(ch, triage=states.get(change_key(ch.verdict.config, ch.verdict.baseline,
+                                                     ch.verdict.candidate)))
+            for ch in digest.changes
+        ),
+    )  # fmt: skip
 
 
 def publish_digest(

@@ -7,18 +7,21 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
 from bot.analysis.verdict import Verdict
+from bot.app import triage
+from bot.app.alerts import alert_new
 from bot.app.attribute import Options, attribution_for
 from bot.app.judge import runs_by_id
 from bot.config import load_policy
 from bot.errors import ParetobotError
 from bot.github import api as gh_api
 from bot.model import CHANGE_KINDS, Attribution
+from bot.notify import Delivery
 from bot.publish import Outcome, change_posts, issue_url, post_all, write_dry_run
 from bot.publish.changelog import ChangelogFiles, record_change
 from bot.report.comment import change_key
@@ -59,6 +62,8 @@ class Target:
 class Published:
     outcomes: list[Outcome]
     attributions: dict[str, Attribution]  # by change key
+    recorded: triage.Recorded | None = None  # the changes as stored, with their triage state
+    deliveries: list[Delivery] = field(default_factory=list)  # alerts sent (bot/notify.py)
 
 
 def publish_changes(
@@ -89,12 +94,18 @@ def publish_changes(
     def attribution(v: Verdict) -> Attribution | None:
         return attributions.get(change_key(v.config, v.baseline, v.candidate))
 
+    # recorded before posting, so that each comment shows the change's triage state
+    recorded = triage.record(
+        engine, verdicts, confidence=policy.confidence, attributions=attributions
+    )
+    states = {c.key: c for c in recorded.changes}
     posts = [
         post
         for v in verdicts
         for post in change_posts(
             v, attribution(v), repo=target.repo, issue=target.issue, policy=policy,
             mentions=target.mentions, runs=runs,
+            triage=states.get(change_key(v.config, v.baseline, v.candidate)),
         )
     ]  # fmt: skip
     if target.dry_run is not None:
@@ -112,6 +123,11 @@ def publish_changes(
     links: dict[str, list[str]] = {}
     for post, url in zip(posts, urls, strict=True):
         links.setdefault(post.key, []).extend([url] if url else [])
+    if target.dry_run is None:  # a dry run's links are the issue's, not a comment's
+        triage.set_comment(
+            engine, {p.key: o.url for p, o in zip(posts, outcomes, strict=True) if o.url}
+        )
+    deliveries = alert_new(engine, recorded.changes, runs=runs, dry_run=target.dry_run)
     if changelog is not None:
         files = ChangelogFiles(changelog)
         if target.dry_run is not None:
@@ -122,4 +138,4 @@ def publish_changes(
                 files, v, attribution(v), links=links.get(key, []), confidence=policy.confidence,
                 runs=runs,
             )  # fmt: skip
-    return Published(outcomes, attributions)
+    return Published(outcomes, attributions, recorded, deliveries)

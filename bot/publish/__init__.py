@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.github.api import Connection, GitHubError
 from bot.github.comments import Comments
-from bot.model import CHANGE_KINDS, Attribution, Run
+from bot.model import CHANGE_KINDS, Attribution, Change, Run
 from bot.report.comment import (
     CHANGE_MARKER,
     DIGEST_MARKER,
@@ -92,12 +92,16 @@ def change_posts(
     upstream_comments: Collection[str] = (),
     mentions: bool = False,
     runs: Mapping[str, Run] | None = None,
+    triage: Change | None = None,
 ) -> list[Post]:
     """The comment on the tracking issue (or benchmark PR), and on the culprit PR upstream when
     that upstream opted in (`upstream_comments` lists the repos; none by default). `runs`: the
-    stored run records, for links to the CI runs and the job to reproduce."""
+    stored run records, for links to the CI runs and the job to reproduce; `triage`: the stored
+    change, whose state the comment shows."""
     key = change_key(v.config, v.baseline, v.candidate)
-    body = comment_markdown(v, attribution, policy=policy, mentions=mentions, runs=runs)
+    body = comment_markdown(
+        v, attribution, policy=policy, mentions=mentions, runs=runs, triage=triage
+    )
     create = v.kind in CHANGE_KINDS
     posts = [Post(repo, issue, key, body, create=create)] if repo and issue else []
     culprit = attribution.culprit if attribution else None

@@ -28,6 +28,7 @@ from bot.model import (
     UNLOCK,
     Attribution,
     Build,
+    Change,
     ConfigKey,
     PullRequest,
     Run,
@@ -43,6 +44,7 @@ from bot.report import (
     side_runs,
     verdicts_markdown,
 )
+from bot.report.triage import triage_markdown
 
 CHANGE_MARKER = "paretobot:change:"
 DIGEST_MARKER = "paretobot:digest:"
@@ -275,9 +277,11 @@ def comment_markdown(
     policy: AnalysisPolicy,
     mentions: bool = False,
     runs: Mapping[str, Run] | None = None,
+    triage: Change | None = None,
 ) -> str:
     """The comment on a change; with `runs` (the stored run records), the runs link to their CI
-    runs and the candidate's job is given to run again."""
+    runs and the candidate's job is given to run again; with `triage` (the stored change), its
+    state and how a maintainer changes it."""
     known = runs or {}
     key = change_key(v.config, v.baseline, v.candidate)
     return (
@@ -296,6 +300,7 @@ def comment_markdown(
             reproduce=reproduce(v, known),
             pull_url=pull_url,
             author=lambda login: author(login, mentions),
+            triage=triage_markdown(triage),
         )
         .strip()
         + "\n"

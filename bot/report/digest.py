@@ -12,11 +12,12 @@ from typing import Any
 from bot.analysis.verdict import (
     Verdict,
 )
-from bot.model import Attribution, Build, ConfigKey, Frontier, Run
+from bot.model import OPEN_STATES, Attribution, Build, Change, ConfigKey, Frontier, Run
 from bot.report import (
     _env,
     build_json,
     config_json,
+    md,
     plain,
     run_links,
     run_url,
@@ -37,6 +38,7 @@ from bot.report.comment import (
     marker,
     pull_url,
 )
+from bot.report.triage import state_text
 
 # ---- the weekly digest --------------------------------------------------------------------------
 
@@ -49,6 +51,7 @@ class DigestChange:
     baseline: Frontier | None
     candidate: Frontier | None
     attribution: Attribution | None = None
+    triage: Change | None = None  # the stored change: its state (an ignored one is listed last)
 
 
 @dataclass(frozen=True)
@@ -94,9 +97,10 @@ class Digest:
     def sections(self) -> list[tuple[str, str, list[DigestChange]]]:
         """(id, title, changes) in digest order; within one, the largest effect first."""
 
-        def size(ch: DigestChange) -> tuple[float, str]:
+        def size(ch: DigestChange) -> tuple[bool, float, str]:
             c = ch.verdict.comparison
-            return (-abs(c.headline.ratio - 1) if c else 0.0, ch.verdict.config.slug)
+            settled = ch.triage is not None and ch.triage.state not in OPEN_STATES
+            return (settled, -abs(c.headline.ratio - 1) if c else 0.0, ch.verdict.config.slug)
 
         return [
             (sid, title, sorted((c for c in self.changes if c.verdict.kind in kinds), key=size))
@@ -228,6 +232,7 @@ def _render_digest(
             for side, pairs in digest.run_links(ch)
         ],
         run_pairs=digest.run_links,
+        state=lambda ch: state_text(ch.triage, md if markdown else plain) if ch.triage else "",
     )
 
 
@@ -238,7 +243,10 @@ def digest_json(digest: Digest) -> dict[str, Any]:
             "key": change_key(v.config, v.baseline, v.candidate),
             "headline": headline(v, ch.attribution, confidence=digest.confidence, markdown=False),
             **verdict_json(v, digest.runs),
-        }
+            "triage": None if ch.triage is None else {
+                "id": ch.triage.id, "state": ch.triage.state, "text": state_text(ch.triage)
+            },
+        }  # fmt: skip
 
     out: dict[str, Any] = {"since": digest.since.isoformat(), "until": digest.until.isoformat()}
     out |= {sid: [change(ch) for ch in changes] for sid, _, changes in digest.sections()}

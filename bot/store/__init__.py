@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 from bot.ingest import ParsedFile
 from bot.model import SWEEP_FAILED, SWEEP_OK, Build, ConfigKey, Point, Sweep, as_utc, utc_now
 from bot.store import migrate
-from bot.store.engine import make_engine, writing
+from bot.store.engine import WRITE_TRIES, make_engine, writing
 from bot.store.errors import StoreError, StoreUnavailable, first_line
 from bot.store.provenance import store_provenance
 from bot.store.runs import (
@@ -117,7 +117,6 @@ def _new_sqlite_store(path: Path, shown: str) -> None:
 
 
 SCHEMA_LOCK = 0x7061726574  # PostgreSQL advisory lock: one process creates or migrates at a time
-WRITE_TRIES = 5  # a write that met another process's insert of the same row is run again
 
 
 def _prepare(engine: Engine, shown: str = "") -> Engine:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+T = TypeVar("T")
 SQLITE_BUSY_S = 120.0  # how long a writer waits for another process's write to end
 
 
@@ -40,3 +42,21 @@ def writing(engine: Engine) -> Iterator[Connection]:
         conn.execution_options(paretobot_write=True)
         with conn.begin():
             yield conn
+
+
+WRITE_TRIES = 5  # a write that met another process's insert runs again, this many times in all
+
+
+def write_retrying(engine: Engine, work: Callable[[Connection], T]) -> T:
+    """`work` in a write transaction, run again (from the start, in a new transaction) when it
+    met a row another process inserted between its look and its own insert: on PostgreSQL two
+    transactions can both find nothing and both insert; the second then finds the first's."""
+    for attempt in range(WRITE_TRIES):
+        try:
+            with writing(engine) as conn:
+                return work(conn)
+        except sa.exc.IntegrityError:
+            if attempt == WRITE_TRIES - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")

@@ -8,9 +8,10 @@ import sqlalchemy as sa
 
 from bot.model import Build, ConfigKey, Point
 
-SCHEMA_VERSION = 5  # 2: runs, copies, files.run_id/identity, "trace" slugs; 3: provenance;
+SCHEMA_VERSION = 6  # 2: runs, copies, files.run_id/identity, "trace" slugs; 3: provenance;
 # 4: provenance's requested, reported and installed commits; 5: configurations keyed by their
-# fields (`canonical`), not by the slug. From 5 on, bot/store/migrations (Alembic) holds the steps;
+# fields (`canonical`), not by the slug; 6: detected changes and their triage (`changes`,
+# `change_events`). From 5 on, bot/store/migrations (Alembic) holds the steps;
 # the meta row still says the version so that an older paretobot refuses a newer store.
 DEFAULT_URL = "sqlite:///paretobot.db"
 
@@ -199,4 +200,45 @@ bisections_table = sa.Table(
     sa.Column("status", sa.String, nullable=False),
     sa.Column("state", sa.Text, nullable=False),  # the Bisection as JSON: the controller's memory
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+changes_table = sa.Table(
+    # every change paretobot detected (a verdict between two builds, a change point in a history)
+    # with its triage state; the evidence columns are the latest detection's
+    "changes",
+    metadata,
+    sa.Column("key", sa.String, primary_key=True),  # bot.report.comment.change_key: the comment's
+    sa.Column("source", sa.String, nullable=False),  # "verdict" | "changepoint"
+    sa.Column("config", sa.String, nullable=False, index=True),  # ConfigKey.canonical
+    sa.Column("slug", sa.String, nullable=False),
+    sa.Column("baseline", sa.Text, nullable=False),  # the Build as JSON
+    sa.Column("candidate", sa.Text, nullable=False),
+    sa.Column("kind", sa.String, nullable=False),  # a verdict kind (bot.model.CHANGE_KINDS)
+    sa.Column("sentence", sa.Text, nullable=False),
+    sa.Column("effect", sa.Float),  # ratio - 1 of the headline estimate, where there is one
+    sa.Column("low", sa.Float),
+    sa.Column("high", sa.Float),
+    sa.Column("runs", sa.Text, nullable=False, server_default="[]"),  # run ids, JSON
+    sa.Column("state", sa.String, nullable=False),  # bot.model.CHANGE_STATES
+    sa.Column("reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("actor", sa.String, nullable=False, server_default=""),
+    sa.Column("expires_at", sa.DateTime(timezone=True)),  # an ignore that lapses
+    sa.Column("fixed_by", sa.String, nullable=False, server_default=""),  # a change key
+    sa.Column("pull", sa.String, nullable=False, server_default=""),  # attributed PR's link
+    sa.Column("comment_url", sa.String, nullable=False, server_default=""),
+    sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("alerted_at", sa.DateTime(timezone=True)),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+change_events_table = sa.Table(
+    # what happened to a change, in order: detected, acknowledged, ignored, noted, fixed, ...
+    "change_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("key", sa.ForeignKey("changes.key"), nullable=False, index=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("action", sa.String, nullable=False),
+    sa.Column("actor", sa.String, nullable=False, server_default=""),
+    sa.Column("text", sa.Text, nullable=False, server_default=""),
 )
