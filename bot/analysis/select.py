@@ -75,7 +75,7 @@ def closest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
             hits = sum(bool(difflib.get_close_matches(p, words, 1, 0.8)) for p in parts) / 2
         ratio = difflib.SequenceMatcher(None, name.lower(), low).ratio()
         # half the parts at least, so that one common word ('fp8') does not make a slug close
-        if (hits and 2 * hits >= len(parts)) or ratio >= 0.6:
+        if (hits and 2 * hits >= len(parts)) or ratio >= 0.8:
             scored.append((-hits, -ratio, candidate))
     return [c for _, _, c in sorted(scored)[:n]]
 

@@ -211,3 +211,14 @@ def build_hint(engine: Engine, selectors: Sequence[str], config: str | None = No
         near = ", ".join(plain(c, 120) for c in select.closest(s, labels))
         said.append(f"'{s}' names no stored build{scope}" + (f" (closest: {near})" if near else ""))
     return "; " + "; ".join(said) + "; list them with `paretobot builds`"
+
+
+def empty_note(engine: Engine, noun: str) -> str:
+    """What to say when a listing of `noun` ("configurations", "builds") has no row: the store
+    holds nothing, or only runs excluded from analysis."""
+    if stored.stored_configs(engine):
+        return (
+            "no results stored (excluded runs aside: `paretobot runs` lists them); "
+            "load some with `paretobot ingest PATH`"
+        )
+    return f"no {noun} stored; load some with `paretobot ingest PATH`"

@@ -52,10 +52,11 @@ def _selector(value: str | None) -> str:
 
 def cmd_configs(args: argparse.Namespace) -> int:
     from bot import store
-    from bot.app.listing import config_rows
+    from bot.app.listing import config_rows, empty_note
 
+    engine = store.open_store(args.db)
     rows = config_rows(
-        store.open_store(args.db),
+        engine,
         args.config,
         model=args.model,
         hardware=args.hardware,
@@ -66,7 +67,7 @@ def cmd_configs(args: argparse.Namespace) -> int:
         print_json(rows)
         return 0
     if not rows:
-        out.print("no configurations stored; load some with `paretobot ingest PATH`", markup=False)
+        out.print(empty_note(engine, "configurations"), markup=False)
         return 0
     table = [
         [
@@ -93,14 +94,15 @@ def cmd_configs(args: argparse.Namespace) -> int:
 
 def cmd_builds(args: argparse.Namespace) -> int:
     from bot import store
-    from bot.app.listing import build_rows
+    from bot.app.listing import build_rows, empty_note
 
-    rows = build_rows(store.open_store(args.db), args.config, framework=args.framework)
+    engine = store.open_store(args.db)
+    rows = build_rows(engine, args.config, framework=args.framework)
     if args.json:
         print_json(rows)
         return 0
     if not rows:
-        out.print("no builds stored; load some with `paretobot ingest PATH`", markup=False)
+        out.print(empty_note(engine, "builds"), markup=False)
         return 0
     table = [
         [
