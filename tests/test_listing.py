@@ -406,4 +406,6 @@ def test_closest_prefers_names_holding_the_parts_then_similar_spellings():
     assert closest("llama3-70b-h100", slugs) == slugs[:2]
     assert closest("v0.5.8", ["sglang v0.5.9", "v0.5.9", "v0.21.0"]) == ["v0.5.9", "sglang v0.5.9"]
     assert closest("deepseek", slugs) == []
+    # one part of three in common (the GPU) is not close
+    assert closest("deepseek-671b-b200", slugs) == []
     assert closest("x", []) == []
