@@ -34,6 +34,8 @@ HEAVY = {
     "rich",
     "pygments",
     "markdown_it",
+    "apprise",  # bot/notify.py sends through it; only `notify --test` may load it
+    "markdown",  # apprise's Markdown to HTML
 }
 
 # In a fresh interpreter: build the parser, ask every command (nested ones too) for its help

@@ -17,12 +17,13 @@ from bot.attribution.rank import load_components
 from bot.config import AnalysisPolicy, load_policy, load_prices
 from bot.config.ingest import ingest_hints, model_key
 from bot.config.matrix import load_matrix
+from bot.config.notify import load_notify
 from bot.config.upstreams import load_rules, load_upstreams
 from bot.defaults import CONFIGS, RECIPES
 
 FILES = [
     "analysis.yaml", "hardware.yaml", "upstreams.yaml", "rules.yaml", "components.yaml",
-    "models.yaml", "ingest.yaml", "runners.yaml",
+    "models.yaml", "ingest.yaml", "notify.yaml", "runners.yaml",
 ]  # fmt: skip
 MATRICES = sorted(p.name for p in CONFIGS.glob("*-master.yaml"))
 
@@ -106,6 +107,7 @@ def test_the_loaders_fall_back_as_shown(team, monkeypatch):
     assert load_upstreams() == load_upstreams(CONFIGS / "upstreams.yaml")
     assert load_rules() == load_rules(CONFIGS / "rules.yaml")
     assert load_components() == load_components(CONFIGS / "components.yaml")
+    assert load_notify() == load_notify(CONFIGS / "notify.yaml")
     models = yaml.safe_load((CONFIGS / "models.yaml").read_text())["models"]
     key, aliases = next((k, a) for k, a in models.items() if a)
     assert model_key(aliases[0].upper()) == key

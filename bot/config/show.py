@@ -27,6 +27,7 @@ FILES = {
     "components.yaml": "bot/attribution/rank.py (PR ranking)",
     "models.yaml": "bot/config/ingest.py (model keys)",
     "ingest.yaml": "bot/config/ingest.py (offload frameworks, faulty run folders)",
+    "notify.yaml": "bot/config/notify.py (alert channels: bot/notify.py, paretobot notify)",
     "runners.yaml": "nothing (InferenceX's runner label map, kept for reference)",
 }
 
