@@ -19,6 +19,7 @@ HEAVY = {
     "scipy",
     "numpy",
     "pandas",
+    "pyarrow",  # the parquet extra (`export --format parquet`)
     "matplotlib",
     "github",  # PyGithub
     "requests",
