@@ -145,13 +145,14 @@ def _baseline_context(
     def repeats(job: MatrixJob) -> int:
         """The budget's repeats; with `auto_repeats`, as many as the configuration's noise (its
         own history, else the analysis default) needs to see a change of `detect`."""
-        budget = ctx.config.budget
+        budget, policy = ctx.config.budget, ctx.policy.for_config(job.config)
+        least = policy.repeats or budget.repeats  # analysis.yaml may ask more for some configs
         auto = budget.auto_repeats
         if auto is None:
-            return budget.repeats
-        sd = noise_model([s for s in stored(job.config) if s.points], ctx.policy).summary_sd
-        needed = repeats_needed(sd or ctx.policy.noise_default, auto.detect, ctx.policy.confidence)
-        return max(budget.repeats, min(auto.most, needed))
+            return least
+        sd = noise_model([s for s in stored(job.config) if s.points], policy).summary_sd
+        needed = repeats_needed(sd or policy.noise_default, auto.detect, policy.confidence)
+        return max(least, min(auto.most, needed))
 
     return Earlier(names, good), interleave, repeats
 

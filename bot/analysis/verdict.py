@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.analysis.compare import Comparison, compare
 from bot.analysis.noise import NoiseModel
@@ -186,6 +186,11 @@ def judge(
     if not cand_ok:
         return Verdict(*who, BREAKAGE, f"ran on the baseline, fails on the candidate{cause}")
     comparison = compare(base, cand, policy=policy, history=history, prices=prices)
+    # estimates the configuration's policy leaves out can neither lead nor make it mixed
+    if "matched" not in policy.metrics:  # the crossing regions are along the matched profile
+        comparison = replace(comparison, matched=None, regions=())
+    if "targets" not in policy.metrics:
+        comparison = replace(comparison, targets={})
     noise = comparison.noise
     headline = comparison.headline
     if comparison.matched is not None and comparison.overlap is not None:

@@ -84,7 +84,7 @@ def gather_digest(
         kept = {b for b, _ in builds}
         group = [s for s in group if s.build in kept]
         base, cand = select.of_build(group, builds[-2][0]), select.of_build(group, latest)
-        v = judge(base, cand, policy, history=group, prices=prices)
+        v = judge(base, cand, policy.for_config(config), history=group, prices=prices)
         if v.kind == NO_CHANGE:
             unchanged += 1
             continue

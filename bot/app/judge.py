@@ -43,12 +43,13 @@ def frontiers(
     points whose interactivity cannot be trusted (bot/analysis/suspect.py), and those points."""
     prices, policy = load_prices(), load_policy()
     found = []
-    for sweeps in grouped(engine, config).values():
+    for key, sweeps in grouped(engine, config).items():
         if build:
             chosen = select.pick(sweeps, build)
         else:
             chosen = select.of_build(sweeps, select.latest_build(sweeps))
-        kept, suspect = without_suspect([s for s in chosen if s.points], policy.suspect_rise)
+        rise = policy.for_config(key).suspect_rise
+        kept, suspect = without_suspect([s for s in chosen if s.points], rise)
         kept = [s for s in kept if s.points]
         if kept:
             found.append((frontier_of(kept, prices), suspect))
@@ -111,11 +112,11 @@ def verdicts(
     policy, prices = load_policy(), load_prices()
     runs = runs_by_id(engine) if runs is None else runs
     found = []
-    for sweeps in grouped(engine, config).values():
+    for key, sweeps in grouped(engine, config).items():
         base, cand = select.pick(sweeps, baseline), select.pick(sweeps, candidate)
         if base and cand:
             base, cand, note = same_hosts(base, cand, runs)
-            v = judge(base, cand, policy, history=sweeps, prices=prices)
+            v = judge(base, cand, policy.for_config(key), history=sweeps, prices=prices)
             if note and v.comparison is not None:
                 c = v.comparison
                 v = replace(v, comparison=replace(c, notes=(*c.notes, note)))
@@ -134,4 +135,7 @@ def verdicts(
 
 def histories(engine: Engine, config: str | None = None, by: str = "build") -> list[History]:
     policy = load_policy()
-    return [history(sweeps, policy, by=by) for sweeps in grouped(engine, config).values()]
+    return [
+        history(sweeps, policy.for_config(key), by=by)
+        for key, sweeps in grouped(engine, config).items()
+    ]

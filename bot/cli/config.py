@@ -45,6 +45,12 @@ def cmd_config_show(args: argparse.Namespace) -> int:
         note = "  (not in the team folder: packaged default)" if s.fallback else ""
         out.print(f"  {s.name:<{width}}  {s.source:<7}  {s.path}{note}", markup=False)
     out.print("analysis policy in force:", markup=False)
-    for key, value in _flat(shown.policy.model_dump(mode="json")):
+    for key, value in _flat(shown.policy.model_dump(mode="json", exclude={"overrides"})):
         out.print(f"  {key} = {value}", markup=False)
+    for i, o in enumerate(shown.policy.overrides):
+        values = o.model_dump(mode="json", exclude={"match"}, exclude_none=True)
+        settings = ", ".join(f"{k} = {v}" for k, v in values.items())
+        out.print(
+            f"  overrides[{i}] for configurations matching '{o.match}': {settings}", markup=False
+        )
     return 0

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from bot.defaults import CONFIGS
 from bot.errors import ParetobotError
-from bot.model import sku
+from bot.model import ConfigKey, sku
 
 
 class ConfigError(ParetobotError, ValueError):
@@ -74,8 +74,12 @@ class ChangePointSettings(Strict):
     min_size: int = Field(5, ge=1)
 
 
+METRICS = ("matched", "targets", "peak")  # the estimates a verdict may rest on (peak: always)
+
+
 class AnalysisPolicy(Strict):
-    """configs/analysis.yaml: thresholds behind every verdict."""
+    """configs/analysis.yaml: thresholds behind every verdict; `overrides` set some of them for
+    the configurations a pattern matches (`for_config`)."""
 
     min_effect: float = Field(0.02, ge=0, lt=1)
     equivalence: float = Field(0.05, gt=0, lt=1)
@@ -88,7 +92,14 @@ class AnalysisPolicy(Strict):
     # a run's summary spread (log scale) where a configuration has no noise history yet: what the
     # planner sizes repeats by (`budget.auto_repeats`), never a prior for a verdict
     noise_default: float = Field(0.07, gt=0, lt=1)
+    # which estimates a verdict rests on: "matched" (throughput at matched interactivity, the
+    # headline where the runs share a range), "targets" (each tok/s/user target), "peak" (always:
+    # the headline where nothing else is measured). A team that only sells one operating point
+    # leaves the others out, so they can neither lead nor make the verdict "mixed".
+    metrics: tuple[str, ...] = METRICS
+    repeats: int | None = Field(None, ge=1, le=50)  # runs per side the planner asks (else budget)
     changepoints: ChangePointSettings = ChangePointSettings()
+    overrides: tuple[PolicyOverride, ...] = ()
 
     @model_validator(mode="after")
     def _margins_ordered(self) -> AnalysisPolicy:
@@ -96,7 +107,59 @@ class AnalysisPolicy(Strict):
             raise ValueError("equivalence must be at least min_effect")
         if any(t <= 0 for t in self.targets):
             raise ValueError("targets must be positive tok/s/user levels")
+        unknown = [m for m in self.metrics if m not in METRICS]
+        if unknown or "peak" not in self.metrics:
+            raise ValueError(
+                f"metrics must name some of {', '.join(METRICS)}, peak among them "
+                f"(got {', '.join(self.metrics)})"
+            )
+        for i, o in enumerate(self.overrides):  # each one alone must make a valid policy
+            try:
+                self._with(o)
+            except ValidationError as exc:
+                raise ValueError(f"overrides[{i}] (match '{o.match}'): {describe(exc)}") from None
         return self
+
+    def _with(self, override: PolicyOverride) -> AnalysisPolicy:
+        values = self.model_dump(exclude={"overrides"})
+        values |= override.model_dump(exclude={"match"}, exclude_none=True)
+        return AnalysisPolicy.model_validate(values)
+
+    def overrides_for(self, config: ConfigKey) -> list[PolicyOverride]:
+        return [o for o in self.overrides if config.matches(o.match)]
+
+    def for_config(self, config: ConfigKey) -> AnalysisPolicy:
+        """The policy in force for one configuration: every override whose pattern matches it,
+        in file order (a later one wins where two set the same field)."""
+        policy = self
+        for o in self.overrides_for(config):
+            try:
+                policy = policy._with(o)
+            except ValidationError as exc:
+                raise ConfigError(
+                    f"analysis.yaml: the overrides matching {config.slug} together: "
+                    f"{describe(exc)}"
+                ) from None
+        return policy
+
+
+class PolicyOverride(Strict):
+    """Thresholds for the configurations `match` names (a glob, or a substring, of the slug: as
+    `--config`). Fields left out keep the value of the file's top level."""
+
+    match: str = Field(min_length=1)
+    min_effect: float | None = None
+    equivalence: float | None = None
+    confidence: float | None = None
+    verdict_alpha: float | None = None
+    targets: tuple[float, ...] | None = None
+    max_failed_fraction: float | None = None
+    suspect_rise: float | None = None
+    metrics: tuple[str, ...] | None = None
+    repeats: int | None = None
+
+
+AnalysisPolicy.model_rebuild()
 
 
 CONFIGS_ENV = "PARETOBOT_CONFIGS"
@@ -159,9 +222,14 @@ def using_configs(folder: str | None) -> Iterator[None]:
 def describe(exc: ValidationError, most: int = 5) -> str:
     """A pydantic error as 'key.field: problem; ...' on one line (the first `most` of them)."""
     errors = exc.errors()
-    text = "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in errors[:most]
-    )
+
+    def one(e: Any) -> str:
+        where = ".".join(str(p) for p in e["loc"])
+        if not where and e["msg"].startswith("Value error, "):  # a validator's own sentence
+            return e["msg"].removeprefix("Value error, ")
+        return f"{where or '(top)'}: {e['msg']}"
+
+    text = "; ".join(one(e) for e in errors[:most])
     return text + (f" (and {len(errors) - most} more)" if len(errors) > most else "")
 
 
