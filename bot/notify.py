@@ -401,6 +401,12 @@ def _line(text: str, limit: int) -> str:
     return _quiet(plain(visible(text), limit))
 
 
+# A title is a subject line: some services show it as is (email subjects, Slack headers), others
+# read markdown in it (a Teams card's text block), and which one is apprise's business. So it
+# carries no markup character in any format: brackets become their look-alikes, the rest goes.
+_TITLE = str.maketrans({"[": "(", "]": ")", "<": "‹", ">": "›", **dict.fromkeys("*`\\|~#", "")})
+
+
 def _cm(text: str) -> str:
     return _CM_SPECIAL.sub(r"\\\1", text)
 
@@ -421,7 +427,7 @@ def render(alert: Alert, fmt: str, *, title_in_body: bool = False) -> tuple[str,
     lines = [_line(x, _LINE) for x in alert.body.splitlines()]
     lines = [x for x in lines if x]
     links = [(_line(label, 80), target) for label, url in alert.links if (target := _link_url(url))]
-    title = _line(alert.title, 200)
+    title = " ".join(_line(alert.title, 200).translate(_TITLE).split())
     if fmt == HTML:
         body = "<br>\n".join(html.escape(x) for x in lines)
         if links:

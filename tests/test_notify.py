@@ -213,8 +213,13 @@ channels:
     # the hostile name arrives as inert one-line text: no control or bidi character, no ping
     for text in (doc["title"], lines[0]):
         assert "\x1b" not in text and "\u202e" not in text and "\n" not in text
-        assert "<!channel>" not in text and "@here" not in text
-        assert f"<{ZWSP}!channel>" in text and f"@{ZWSP}here" in text
+        assert "<!channel>" not in text and "@here" not in text and f"@{ZWSP}here" in text
+    assert f"<{ZWSP}!channel>" in lines[0]  # the body's text keeps what the file said
+    # a title is a subject line with no markup character in any format
+    assert doc["title"] == (
+        f"Regression: evil ‹{ZWSP}!channel› @{ZWSP}here ‹script›x()‹/script› b (l)(javascript:x)"
+        " (31m Z"  # the escape character gone, the rest of the escape sequence kept as text
+    )
     assert lines[0].startswith("Regression on evil ") and lines[0].endswith("at 35 tok/s/user.")
     assert doc["title"].startswith("Regression: evil ")
 
@@ -289,6 +294,7 @@ def test_teams_workflow_gets_markdown_with_inert_names(tls_receiver, tmp_path, m
     assert "<!channel>" not in body and "@here" not in body and f"@{ZWSP}here" in body
     assert f"[candidate run]({RUN})" in body and f"[comment]({COMMENT})" in body
     assert "javascript:alert" not in body
+    assert any(t.startswith("Regression: evil ‹") and "**" not in t and "[" not in t for t in texts)
 
 
 def test_slack_mrkdwn_does_not_ping():
