@@ -409,3 +409,27 @@ def test_closest_prefers_names_holding_the_parts_then_similar_spellings():
     # one part of three in common (the GPU) is not close
     assert closest("deepseek-671b-b200", slugs) == []
     assert closest("x", []) == []
+
+
+def test_a_version_two_builds_share_is_refused_and_builds_gives_each_its_own(
+    paretobot, engine, tmp_path
+):
+    source = sorted(AGG.glob("agg_*.json"))[0]
+    tag = AGG_IMAGE.rsplit(":", 1)[1]
+    images = (AGG_IMAGE, f"rocm/vllm-dev:{tag}")  # two images of one version: two builds
+    for day, image in zip(("0601", "0602"), images, strict=True):
+        (tmp_path / day).mkdir()
+        (tmp_path / day / source.name).write_text(json.dumps(load_json(source) | {"image": image}))
+        assert paretobot("ingest", tmp_path / day).code == 0
+    done = paretobot("frontier", "--build", tag)
+    assert done.code == 1
+    labels = sorted(i.rsplit("/", 1)[1] for i in images)
+    assert done.err == (
+        f"paretobot: '{tag}' matches more than one build ({', '.join(labels)}); be more "
+        "specific: `paretobot builds` gives each build a selector that names only it\n"
+    )
+    rows = paretobot("builds", "--json").json()
+    assert [r["selector"] for r in rows] == list(images)  # the version and tag are shared
+    sweeps = store.load_sweeps(engine)
+    for row in rows:
+        assert {s.build.image for s in select.pick(sweeps, row["selector"])} == {row["image"]}

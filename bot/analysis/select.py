@@ -47,9 +47,10 @@ def pick(sweeps: Sequence[Sweep], selector: str) -> list[Sweep]:
     chosen = [s for s in sweeps if matches(s, selector)]
     builds = {s.build for s in chosen}
     if len(builds) > 1:
-        labels = ", ".join(sorted(b.label for b in builds))
+        labels = ", ".join(sorted(plain(b.label, 120) for b in builds))  # text from files
         raise SelectionError(
-            f"'{selector}' matches more than one build ({labels}); be more specific"
+            f"'{selector}' matches more than one build ({labels}); be more specific: "
+            "`paretobot builds` gives each build a selector that names only it"
         )
     return chosen
 
