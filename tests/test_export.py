@@ -117,7 +117,7 @@ def test_round_trip_of_every_shared_file(paretobot, db_url, second_url, tmp_path
     done = paretobot("export", "--format", form, "-o", out)
     assert done.code == 0, done.err
     n_points = sum(len(s[8]) for s in before)
-    assert f"exported {n_points} points and 1 sweeps without points" in done.err
+    assert f"exported {n_points} points and 1 sweeps without points" in done.out
     again = paretobot("ingest", out, "--db", second_url, "--json")
     assert again.code == 0, again.err
     assert [f["format"] for f in again.json()["files"]] == ["paretobot-export"]
@@ -258,6 +258,7 @@ def test_usage_errors_are_one_line(paretobot, tmp_path, monkeypatch):
     assert paretobot("ingest", RAW, *GPTOSS, "--framework-version", "v0.11.0").code == 0
     for args, words in [
         (("--format", "parquet"), "give -o FILE"),
+        (("--format", "csv", "--json"), "--json reports on a file written with -o"),
         (("--format", "csv", "--what", "frontiers", "--run", "x"), "--run does not apply"),
         (("--format", "csv", "--what", "comparisons"), "needs --baseline and --candidate"),
         (("--format", "csv", "-o", tmp_path / "no" / "such" / "dir.csv"), "cannot write"),

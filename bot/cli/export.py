@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.cli.common import err
+from bot.cli.common import CliError, out, print_json
+from bot.text import plain
 
 # spelled here too (not imported from bot.app.export, which loads SQLAlchemy) for --help
 FORMATS = ("csv", "jsonl", "parquet")
@@ -49,24 +50,36 @@ def cmd_export(args: argparse.Namespace) -> int:
     from bot import store
     from bot.app.export import export
 
-    out = Path(args.output) if args.output else sys.stdout
+    if args.json and not args.output:
+        raise CliError("--json reports on a file written with -o; without -o stdout is the data")
+    target = Path(args.output) if args.output else sys.stdout
     engine = store.open_store(args.db)
     try:
         table = export(
-            engine, args.format, out, args.what, config=args.config, build=args.build,
+            engine, args.format, target, args.what, config=args.config, build=args.build,
             run=args.run, baseline=args.baseline, candidate=args.candidate, by=args.by,
         )  # fmt: skip
     except BrokenPipeError:  # `paretobot export ... | head`: the reader had enough
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # so that Python's exit flush cannot fail again
         return 1
-    if args.output:  # the data went to a file: say what went there (stdout is the data itself)
-        what = f"{len(table.rows)} {args.what} rows" if args.what != "points" else ""
-        if not what:
-            kinds = [row[1] for row in table.rows]
-            failed = kinds.count("sweep")
-            what = f"{kinds.count('point')} points" + (
-                f" and {failed} sweeps without points" if failed else ""
-            )
-        err.print(f"exported {what} to {args.output} ({args.format})", markup=False)
+    if not args.output:
+        return 0  # stdout was the data itself
+    # the data went to a file: say what went there
+    kinds = [row[1] for row in table.rows] if args.what == "points" else []
+    summary = {
+        "what": args.what, "format": args.format, "output": args.output,
+        "rows": len(table.rows), "points": kinds.count("point") if kinds else None,
+        "sweeps_without_points": kinds.count("sweep") if kinds else None,
+    }  # fmt: skip
+    if args.json:
+        print_json(summary)
+        return 0
+    what = f"{len(table.rows)} {args.what} rows"
+    if kinds:
+        failed = summary["sweeps_without_points"]
+        what = f"{summary['points']} points" + (
+            f" and {failed} sweeps without points" if failed else ""
+        )
+    out.print(f"exported {what} to {plain(args.output, 300)} ({args.format})", markup=False)
     return 0
