@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 SENT, FAILED, SKIPPED, DRY_RUN = "sent", "failed", "skipped", "dry-run"
 TEXT, MARKDOWN, HTML = "text", "markdown", "html"  # apprise's NotifyFormat values
 _THREADS = "paretobot-notify"  # the name of delivery threads, known to the log filter
-MAX_WORKERS = 8  # deliveries in flight at once: a hung channel delays no other channel
+MAX_WORKERS = 8  # channels served at once (each sends its messages in order)
 _LINE = 1000  # longest body line kept (a sentence is far shorter; a hostile name may not be)
 
 
@@ -153,19 +153,38 @@ def send(
     if dry_run is not None:
         dry_run.mkdir(parents=True, exist_ok=True)
         return [_write(alert, channel, dry_run) for alert, channel in tasks]
-    with _apprise_quiet():
-        workers = min(MAX_WORKERS, len(tasks))
-        with ThreadPoolExecutor(workers, thread_name_prefix=_THREADS) as pool:
-            return list(pool.map(lambda t: _deliver(*t, settings.timeout), tasks))
+    # one channel's messages go one after another, through one apprise object (its own rate
+    # limit between them: Slack answers a burst with 429); channels go side by side, so a hung
+    # one delays only its own messages, each by at most its timeout
+    queues: dict[str, list[tuple[int, Alert]]] = {}
+    for i, (alert, channel) in enumerate(tasks):
+        queues.setdefault(channel.name, []).append((i, alert))
+    by_name = {c.name: c for c in settings.channels}
+    done: list[Delivery | None] = [None] * len(tasks)
+    with (
+        _apprise_quiet(),
+        ThreadPoolExecutor(min(MAX_WORKERS, len(queues)), thread_name_prefix=_THREADS) as pool,
+    ):
+        batches = pool.map(
+            lambda name: _deliver_all(by_name[name], queues[name], settings.timeout), queues
+        )
+        for batch in batches:
+            for i, delivery in batch:
+                done[i] = delivery
+    return [d for d in done if d is not None]
 
 
-# ---- one delivery -------------------------------------------------------------------------------
+# ---- one channel's deliveries -------------------------------------------------------------------
 
 
-def _deliver(alert: Alert, channel: Channel, timeout: float) -> Delivery:
+def _deliver_all(
+    channel: Channel, queue: list[tuple[int, Alert]], timeout: float
+) -> list[tuple[int, Delivery]]:
+    """Each alert of `queue` to `channel`, in order; never raises."""
     url = channel.address()
     if url is None:
-        return Delivery(channel.name, alert.key, SKIPPED, f"${channel.url_env} is not set")
+        why = f"${channel.url_env} is not set"
+        return [(i, Delivery(channel.name, a.key, SKIPPED, why)) for i, a in queue]
     where = where_of(url)
     records: list[logging.LogRecord] = []
     _CAPTURE.records = records
@@ -173,19 +192,34 @@ def _deliver(alert: Alert, channel: Channel, timeout: float) -> Delivery:
         import apprise
 
         plugin = apprise.Apprise.instantiate(url)
-        if plugin is None:
-            why = _reason(records, url) or "apprise cannot use it"
-            return Delivery(channel.name, alert.key, FAILED, f"{where}: bad address: {why}")
-        # both timeouts: an unreachable host and a receiver that accepts and never answers
-        plugin.socket_connect_timeout = plugin.socket_read_timeout = timeout
+    except Exception as exc:  # one channel's fault is its deliveries' line, never a raise
+        plugin, records = None, [_record(f"{type(exc).__name__}: {exc}")]
+    finally:
+        _CAPTURE.records = None
+    if plugin is None:
+        why = f"{where}: bad address: {_reason(records, url) or 'apprise cannot use it'}"
+        return [(i, Delivery(channel.name, a.key, FAILED, why)) for i, a in queue]
+    # both timeouts: an unreachable host and a receiver that accepts and never answers
+    plugin.socket_connect_timeout = plugin.socket_read_timeout = timeout
+    return [(i, _deliver(plugin, channel, alert, url)) for i, alert in queue]
+
+
+def _record(message: str) -> logging.LogRecord:
+    return logging.LogRecord("paretobot.notify", logging.ERROR, __file__, 0, message, None, None)
+
+
+def _deliver(plugin: Any, channel: Channel, alert: Alert, url: str) -> Delivery:
+    where = where_of(url)
+    records: list[logging.LogRecord] = []
+    _CAPTURE.records = records
+    try:
         fmt = _format_of(plugin)
         title, body = render(alert, fmt, title_in_body=plugin.title_maxlen <= 0)
         ok = plugin.notify(
             body=body, title=title, notify_type=_notify_type(alert.severity), body_format=fmt
         )
-    except Exception as exc:  # one channel's fault is its delivery's line, never a raise
-        reason = _redact(f"{type(exc).__name__}: {exc}", url)
-        return Delivery(channel.name, alert.key, FAILED, f"{where}: {reason}")
+    except Exception as exc:  # one alert's fault is its delivery's line, never a raise
+        ok, records = False, [_record(f"{type(exc).__name__}: {exc}")]
     finally:
         _CAPTURE.records = None
     if ok:

@@ -83,9 +83,9 @@ class Receiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 body = self.rfile.read(length)
-                outer.requests.append(
-                    {"path": self.path, "headers": dict(self.headers), "body": body}
-                )
+                at = time.monotonic()
+                request = {"path": self.path, "headers": dict(self.headers), "body": body, "at": at}
+                outer.requests.append(request)
                 if hold:
                     outer.release.wait(30)
                 self.send_response(200)
@@ -391,29 +391,36 @@ channels:
     assert len(messages) == 2 and receiver.paths() == [f"/live/{TOKEN}"] * 2
 
 
-def test_a_hung_receiver_is_bounded_by_the_timeout(tmp_path):
-    """Four alerts to a service that accepts and never answers: each delivery gives up after the
-    configured timeout (0.5 s) and they wait side by side, so the call ends instead of hanging.
-    The 20 s bound is a guard against a hang, not a speed figure."""
+def test_a_hung_receiver_is_bounded_and_delays_no_other_channel(receiver, tmp_path):
+    """Four alerts to a service that accepts and never answers, and to a live one: each hung
+    delivery gives up after the configured timeout (0.5 s), one after another, while the live
+    channel gets all four meanwhile (its requests arrive before the hung one's second). The 20 s
+    bound only guards against a hang; it is not a speed figure."""
     hung = Receiver(hold=True)
     try:
-        path = (
-            team(
-                tmp_path,
-                f"timeout: 0.5\nchannels:\n  - name: hung\n    url: json://127.0.0.1:{hung.port}/h\n",
-            )
-            / "notify.yaml"
+        path = team(
+            tmp_path,
+            f"""
+timeout: 0.5
+channels:
+  - {{name: hung, url: 'json://127.0.0.1:{hung.port}/h'}}
+  - {{name: live, url: 'json://127.0.0.1:{receiver.port}/l'}}
+""",
         )
         alerts = [regression(key=f"chg-{i}") for i in range(4)]
         start = time.monotonic()
-        deliveries = send(alerts, load_notify(path))
+        deliveries = send(alerts, load_notify(path / "notify.yaml"))
         elapsed = time.monotonic() - start
     finally:
         hung.close()
-    assert [d.status for d in deliveries] == [FAILED] * 4
-    assert [d.key for d in deliveries] == [a.key for a in alerts]
-    assert all("read timed out" in d.detail for d in deliveries), [d.detail for d in deliveries]
-    assert len(hung.requests) == 4
+    assert [(d.channel, d.key) for d in deliveries] == [
+        (name, a.key) for a in alerts for name in ("hung", "live")
+    ]
+    hung_ones = [d for d in deliveries if d.channel == "hung"]
+    assert all(d.status == FAILED and "read timed out" in d.detail for d in hung_ones), hung_ones
+    assert all(d.status == SENT for d in deliveries if d.channel == "live")
+    assert len(hung.requests) == 4 and len(receiver.requests) == 4
+    assert max(r["at"] for r in receiver.requests) < sorted(r["at"] for r in hung.requests)[1]
     assert elapsed < 20
 
 
