@@ -169,7 +169,11 @@ def _records_csv(data: bytes) -> Iterator[dict[str, Any]]:
                     "(a truncated or edited file)"
                 )
             pairs = zip(header, cells, strict=True)
-            yield {col: from_csv(cell, KINDS[col], col) for col, cell in pairs}
+            try:
+                record = {col: from_csv(cell, KINDS[col], col) for col, cell in pairs}
+            except IngestError as exc:
+                raise IngestError(f"row {number}: {exc}") from None
+            yield record
     except csv.Error as exc:
         raise IngestError(f"invalid CSV: {exc}") from None
 
