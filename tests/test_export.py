@@ -276,6 +276,14 @@ def test_usage_errors_are_one_line(paretobot, tmp_path, monkeypatch):
     assert not (tmp_path / "x.parquet").exists()
 
 
+def test_the_cli_spells_the_formats_and_tables_of_the_use_case():
+    # bot/cli/export.py repeats them so that --help loads no SQLAlchemy: they must agree
+    from bot.app import export as app
+    from bot.cli import export as command
+
+    assert (command.FORMATS, command.WHATS) == (app.FORMATS, app.WHATS)
+
+
 def test_importing_frames_loads_no_pandas():
     probe = "import sys, bot.frames; print(sorted({'pandas', 'pyarrow'} & set(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,

@@ -26,7 +26,9 @@ def add_export_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         description="Stored results as a table. `--what points` (the default) is paretobot's "
         "own format: `paretobot ingest` reads it back, point for point (docs/formats.md).",
     )
-    export.add_argument("--format", choices=FORMATS, required=True)
+    export.add_argument(
+        "--format", choices=FORMATS, required=True, help="parquet needs paretobot[parquet]"
+    )
     export.add_argument(
         "--what", choices=WHATS, default="points", help="which table (default: points)"
     )

@@ -318,7 +318,7 @@ def parse_file(path: Path, options: Metadata | None = None, root: Path | None = 
     digest = hashlib.sha256(data).hexdigest()
     from bot.ingest import export  # paretobot's own export; it imports this module's types
 
-    if export.is_export(data):  # CSV, JSON lines or Parquet, known by content
+    if not record and export.is_export(data):  # CSV, JSON lines or Parquet, by content
         return export.parse_export(path, data, digest, metadata_for(path, options or Metadata()))
     doc = _load(data)
     if record and not is_run_record(doc):

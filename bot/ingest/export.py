@@ -66,8 +66,7 @@ assert len(COLUMNS) == len(HEAD) + len(SWEEP_COLUMNS) + len(CONFIG_COLUMNS) + le
     BUILD_COLUMNS
 ) + len(POINT_COLUMNS), "two export columns share a name"
 # text a row may leave empty ("" is a value: no commit, no cause); other text must be given
-_MAY_BE_EMPTY = {"cause"} | {k for k in BUILD_COLUMNS if k != f"{BUILD_PREFIX}framework"}
-_MAY_BE_EMPTY.discard(f"{BUILD_PREFIX}version")
+_MAY_BE_EMPTY = {"cause", "build_commit", "build_image", "build_image_digest"}
 
 
 def rows(sweeps: Iterable[Sweep]) -> Iterator[tuple[Any, ...]]:
