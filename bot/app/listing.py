@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -29,13 +29,23 @@ def field_matches(value: str, pattern: str) -> bool:
     return pattern.lower() in value.lower()
 
 
+_CONFIG_FIELDS = tuple(f.name for f in fields(ConfigKey))
+_BUILD_FIELDS = tuple(f.name for f in fields(Build))
+
+
+def _values(value: object, names: tuple[str, ...]) -> dict[str, Any]:
+    """A flat dataclass's fields, as config_json and build_json give them, without the deep
+    copy of dataclasses' own conversion (half of a fleet's listing time)."""
+    return {name: getattr(value, name) for name in names}
+
+
 def _day(when: datetime | None) -> str | None:
     return when.date().isoformat() if when else None
 
 
 def build_row(build: Build, selector: str | None) -> dict[str, Any]:
     """A build as JSON: its label, fields, and the selector that names only it (or None)."""
-    return {"label": build.label, "selector": selector, **asdict(build)}
+    return {"label": build.label, "selector": selector, **_values(build, _BUILD_FIELDS)}
 
 
 def _configs_named(
@@ -104,7 +114,7 @@ def config_rows(
         rows.append(
             {
                 "slug": key.slug,
-                **asdict(key),
+                **_values(key, _CONFIG_FIELDS),
                 "topology": key.topology,
                 "lengths": key.lengths,
                 "builds": t.builds,
