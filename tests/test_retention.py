@@ -149,3 +149,23 @@ def test_what_cannot_be_judged_safe_is_one_line_and_deletes_nothing(paretobot, e
         done = paretobot("prune", "--older-than", "2027-06-01", *args)
         assert (done.code, done.err) == (1, f"paretobot: {line}\n")
     assert _counts(engine) == before
+
+
+def test_release_builds_are_kept_and_told_apart_from_images_and_local_builds(paretobot, engine):
+    from bot.app.retention import is_release
+    from bot.model import Build
+
+    # versions as the real files state them: InferenceX's agg image tag, an SGLang ROCm nightly
+    # image tag from the CI history, transformers' release and a local variant of it
+    for version, release in (
+        ("v0.21.0", True), ("0.11.0rc1", True), ("2.4.post1", True), ("5.17.0", True),
+        ("v0.5.12.post1-rocm720-mi35x-20260531", False), ("5.17.0+eager", False),
+        ("0.12.0.dev3+g4f2c1e9", False), ("", False),
+    ):  # fmt: skip
+        assert is_release(Build("x", version)) is release, version
+    for label, folders in (("5.17.0", ["eager-r0"]), ("5.17.0+sdpa", ["sdpa-r0"])):
+        done = paretobot("ingest", *(RESULTS / f for f in folders), "--framework-version", label)
+        assert done.code == 0, done.err
+    kept = paretobot("prune", "--older-than", "2027-06-01", "--keep", "releases", "--json")
+    assert kept.json()["kept"]["a release build"] == sorted(_runs_of_build(engine, "5.17.0"))
+    assert kept.json()["deleted"] == []
