@@ -15,8 +15,11 @@ from pathlib import Path
 
 import pytest
 from conftest import AGENTIC, AGG, RAW, REAL, SHARED, VLLM_CPU, load_json
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot import cli, frames, store
+from bot.ingest import IngestError, parse_file
 from bot.ingest import export as fmt
 
 GPTOSS = ["--hardware", "h100", "--precision", "mxfp4", "--framework", "vllm"]
@@ -424,3 +427,25 @@ def test_parquet_ingest_without_pyarrow_is_one_line(paretobot, tmp_path, good_ex
     assert done.err.splitlines() == [
         f"error  {path}: reading a Parquet export needs pyarrow: pip install 'paretobot[parquet]'"
     ]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    form=st.sampled_from(FORMATS),
+    at=st.floats(min_value=0, max_value=1),
+    junk=st.binary(min_size=0, max_size=8),
+    cut=st.booleans(),
+)
+def test_a_mangled_export_parses_or_is_one_ingest_error(good_exports, tmp_path_factory, form, at,
+                                                       junk, cut):  # fmt: skip
+    data = good_exports[form]
+    where = int(at * (len(data) - 1))
+    mangled = data[:where] + junk + (b"" if cut else data[where + len(junk) :])
+    path = tmp_path_factory.mktemp("fuzz") / f"x.{form}"
+    path.write_bytes(mangled)
+    try:
+        parsed = parse_file(path)
+    except IngestError as exc:
+        assert str(exc) and "\n" not in str(exc)
+    else:
+        assert parsed.format == fmt.FORMAT and parsed.n_points <= 8
