@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.cli.attribute import add_attribute_parser
+from bot.cli.command import add_command_parser
 from bot.cli.common import err
 from bot.cli.config import add_config_parser
 from bot.cli.demo import add_demo_parser
@@ -150,6 +151,7 @@ def _parser() -> argparse.ArgumentParser:
     add_publish_parsers(sub, common)
     add_triage_parsers(sub, common)
     add_notify_parser(sub, common)
+    add_command_parser(sub, common)
     add_attribute_parser(sub, common)
 
     add_config_parser(sub, common)

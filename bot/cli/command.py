@@ -1,0 +1,98 @@
+"""`paretobot command`: answer a maintainer's `/paretobot ...` comment (an `issue_comment` payload,
+e.g. $GITHUB_EVENT_PATH in .github/workflows/commands.yml)."""
+
+# heavy libraries are imported by the command that needs them, so --help stays fast
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+from bot.cli.common import out, print_json
+
+
+def add_command_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    command = sub.add_parser(
+        "command",
+        parents=[common],
+        help="answer a /paretobot command in a GitHub comment (only from people with write access)",
+    )
+    command.add_argument(
+        "--event", required=True, metavar="FILE", help="the issue_comment payload (JSON)"
+    )
+    command.add_argument(
+        "--event-name",
+        help="its event name (default: $GITHUB_EVENT_NAME, else issue_comment); others are ignored",
+    )
+    command.add_argument(
+        "--dry-run",
+        metavar="DIR",
+        type=Path,
+        help="write the reply (and any bench plan) to DIR; change, dispatch and post nothing",
+    )
+    command.add_argument(
+        "--settle-seconds",
+        type=float,
+        default=5.0,
+        help="wait before concluding from the run list that a failed dispatch did not land",
+    )
+    command.set_defaults(func=cmd_command)
+
+
+def cmd_command(args: argparse.Namespace) -> int:
+    from bot import store
+    from bot.app.commands import Context, answer, read_event_file
+    from bot.config.matrix import load_matrix
+    from bot.config.upstreams import load_upstreams
+    from bot.github import api as gh_api
+    from bot.github import threads
+    from bot.text import plain
+
+    name = args.event_name or os.environ.get("GITHUB_EVENT_NAME") or "issue_comment"
+    event = read_event_file(Path(args.event), name)
+    if event is None:
+        out.print(f"{args.event}: a '{plain(name)}' event that is no new or edited comment")
+        return 0
+    ctx = Context(
+        engine=store.open_store(args.db),
+        gh=gh_api.connect(gh_api.settings_from_env()),
+        dispatch_gh=gh_api.connect(threads.dispatch_settings()),
+        config=load_upstreams(),
+        matrix=load_matrix(),
+        dry_run=args.dry_run,
+        settle_seconds=args.settle_seconds,
+    )
+    result = answer(ctx, event)
+    if args.json:
+        print_json(
+            {
+                "comment": event.comment_id,
+                "repo": event.repo,
+                "issue": event.number,
+                "author": event.login,
+                "silent": result.silent_because or None,
+                "lines": [
+                    {"verb": ln.verb, "accepted": ln.accepted, "text": ln.text}
+                    for ln in result.lines
+                ],
+                "posted": result.posted or None,
+                "url": result.url or None,
+                "dispatches": list(result.dispatched),
+                "reply": result.reply or None,
+            }
+        )
+        return 0
+    where = f"{event.repo}#{event.number} comment {event.comment_id} by {plain(event.login)}"
+    if result.silent_because:
+        out.print(f"{where}: no reply ({result.silent_because})", markup=False)
+        return 0
+    for line in result.lines:
+        verdict = "done" if line.accepted else "refused"
+        out.print(f"{where}: {line.verb} {verdict}: {plain(line.text, 300)}", markup=False)
+    if args.dry_run is not None:
+        out.print(f"dry run: reply written to {args.dry_run}/", markup=False)
+    else:
+        out.print(f"reply {result.posted}: {plain(result.url, 200)}", markup=False)
+    return 0
