@@ -151,7 +151,7 @@ def main() -> None:
             )
         else:
             versus = "a floor for commands"
-        print(f"{name:<22}{seconds * 1000:>9.1f}  {versus}")
+        print(f"{name:<22}{seconds * 1000:>9.2f}  {versus}")
 
 
 if __name__ == "__main__":
