@@ -58,18 +58,21 @@ def cmd_notify(args: argparse.Namespace) -> int:
         print_json(doc)
         return 1 if failed else 0
     out.print(f"{path}: {len(channels)} channel(s), timeout {settings.timeout:g}s", markup=False)
+    rows = []
     for c in channels:
-        source = (
-            f"${c['url_env']} {'set' if c['address_set'] else 'NOT SET'}" if c["url_env"] else "url"
-        )
+        source = "url in notify.yaml"
+        if c["url_env"]:
+            source = f"${c['url_env']} {'set' if c['address_set'] else 'NOT SET'}"
         scheme = f"{c['scheme']}://" if c["scheme"] else "-"
-        state = "" if c["enabled"] else "  (disabled)"
         configs = plain(",".join(c["configs"]), 120) or "*"
-        out.print(
-            f"  {c['name']}  {scheme}  {source}  kinds: {','.join(c['kinds'])}  configs: "
-            f"{configs}{state}",
-            markup=False,
+        state = "" if c["enabled"] else "  (disabled)"
+        rows.append(
+            (c["name"], scheme, source, f"kinds: {','.join(c['kinds'])}  configs: {configs}{state}")
         )
+    widths = [max((len(r[k]) for r in rows), default=0) for k in range(3)]
+    for row in rows:
+        cells = "  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True))
+        out.print(f"  {cells}  {row[3]}", markup=False)
     if not channels:
         out.print("  no channels: nothing is sent (docs/alerts.md)", markup=False)
     for d in deliveries:
