@@ -228,3 +228,27 @@ def test_alerts_go_once_to_new_changes_and_never_to_ignored_ones(
     assert paretobot("publish", "--baseline", E1, "--candidate", S, "--changelog",
                      tmp_path / "c.yaml").code == 0  # fmt: skip
     assert len(webhook) == 2  # an ignored change is never alerted again
+
+
+def test_the_digest_records_a_step_in_history_once(paretobot, engine):
+    """Twelve builds, the last six 20% slower: the digest records the change point as a change
+    between the builds on its two sides, shows it, and a second digest finds the same one."""
+    from test_publish import KIMI, runs, stored
+
+    from bot.model import Build
+
+    t0 = datetime(2026, 11, 1, tzinfo=UTC)
+    for i in range(12):
+        build = Build("vllm", f"v0.{i + 10}.0")
+        shift = 1.0 if i < 6 else 0.8
+        stored(engine, runs(build, shift, n=2, when=t0 + timedelta(days=i)), f"b{i}.json")
+    digest = paretobot("digest", "--since", "2026-11-05", "--until", "2026-11-20", "--json")
+    assert digest.code == 0, digest.err
+    (step,) = digest.json()["history_steps"]
+    assert (step["baseline"]["version"], step["candidate"]["version"]) == ("v0.15.0", "v0.16.0")
+    assert (step["source"], step["kind"], step["state"]) == ("changepoint", "regression", "new")
+    assert step["effect"] == pytest.approx(0.8 - 1, abs=0.01)  # the medians' step, as seeded
+    assert step["config"]["slug"] == KIMI.slug
+    text = paretobot("digest", "--since", "2026-11-05", "--until", "2026-11-20").out
+    assert f"Triage (`{step['id']}`): new." in text and "Steps in history (1)" in text
+    assert [c["id"] for c in _changes(paretobot) if c["source"] == "changepoint"] == [step["id"]]

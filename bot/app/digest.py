@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from bot import store
 from bot.analysis import select
 from bot.analysis.frontier import frontier_of
+from bot.analysis.history import history
 from bot.analysis.verdict import judge, usable
 from bot.app import triage
 from bot.app.judge import runs_by_id
@@ -21,7 +22,7 @@ from bot.attribution import driver
 from bot.config import AnalysisPolicy, PriceTable, load_policy, load_prices
 from bot.errors import ParetobotError
 from bot.github import api as gh_api
-from bot.model import NO_CHANGE, Attribution, Build, Frontier, Run, Sweep
+from bot.model import NO_CHANGE, Attribution, Build, Change, Frontier, Run, Sweep
 from bot.publish import Outcome, digest_post, post_all, write_dry_run
 from bot.report.comment import change_key
 from bot.report.digest import (
@@ -138,7 +139,10 @@ def digest_of(
     # what the digest found is recorded like what publish finds: each change gets its identity
     # and shows its triage state; an ignored one is listed last and never alerted again
     recorded = triage.record(
-        engine, [ch.verdict for ch in digest.changes], confidence=policy.confidence
+        engine,
+        [ch.verdict for ch in digest.changes],
+        confidence=policy.confidence,
+        extra=history_steps(sweeps, policy, since=since, until=until),
     )
     states = {c.key: c for c in recorded.changes}
     return replace(
@@ -148,7 +152,29 @@ def digest_of(
                                                      ch.verdict.candidate)))
             for ch in digest.changes
         ),
+        steps=tuple(c for c in recorded.changes if c.source == triage.CHANGEPOINT),
+        recorded=tuple(recorded.changes),
     )  # fmt: skip
+
+
+def history_steps(
+    sweeps: Sequence[Sweep], policy: AnalysisPolicy, *, since: datetime, until: datetime
+) -> list[Change]:
+    """The change points of each configuration's per-build history whose step starts at a build
+    run in the window (a build without a time counts as in it). Only configurations with enough
+    builds for the detector (min_size on each side) are read: the others cannot have one."""
+    found = []
+    for config, group in select.by_config(sweeps).items():
+        mine = policy.for_config(config)
+        builds = {t for _, t in build_times(group)}
+        if len(builds) < 2 * mine.changepoints.min_size:
+            continue
+        h = history(group, mine)
+        for change in triage.changepoints(h):
+            at = next(v.at for v in h.values if v.build == change.candidate)
+            if at is None or since <= at <= until:
+                found.append(change)
+    return found
 
 
 def publish_digest(

@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.cli.common import CliError, err, out, print_json
+from bot.text import plain
 
 if TYPE_CHECKING:
     from bot.app.publish import Target
+    from bot.notify import Delivery
     from bot.publish import Outcome
 
 _SPAN = re.compile(r"(\d+)\s*([hdw])")
@@ -109,6 +111,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from bot.app.attribute import Options
     from bot.app.publish import publish_changes
     from bot.config import load_policy
+    from bot.notify import delivery_json
     from bot.publish import outcome_json
     from bot.report.comment import change_key, headline
 
@@ -131,11 +134,36 @@ def cmd_publish(args: argparse.Namespace) -> int:
                     for v in verdicts
                 ],
                 "outcomes": [outcome_json(o) for o in published.outcomes],
+                "alerts": [delivery_json(d) for d in published.deliveries],
             }
         )
     else:
         print_outcomes(published.outcomes)
-    return failures(published.outcomes)
+        print_deliveries(published.deliveries)
+    return failures(published.outcomes) or alert_failures(published.deliveries)
+
+
+def print_deliveries(deliveries: list[Delivery], console: Any = out) -> None:
+    """One line per alert delivery: channel, status, change key, detail (never an address)."""
+    for d in deliveries:
+        console.print(
+            f"{d.status:<9} alert     {plain(d.channel, 80)} {plain(d.key, 200)} "
+            f"{plain(d.detail, 300)}".rstrip(),
+            markup=False,
+        )
+
+
+def alert_failures(deliveries: list[Delivery]) -> int:
+    """1 when an alert could not be delivered (said on stderr; the change stays owed and the
+    next publish or digest sends it again), else 0."""
+    failed = [d for d in deliveries if d.status == "failed"]
+    if failed:
+        err.print(
+            f"paretobot: {len(failed)} alert(s) not delivered, the rest was sent: the next "
+            "publish or digest tries again",
+            markup=False,
+        )
+    return 1 if failed else 0
 
 
 def parse_since(text: str, until: datetime) -> datetime:
@@ -170,14 +198,17 @@ def _bisections(path: str | None) -> list[Any] | None:
 
 def cmd_digest(args: argparse.Namespace) -> int:
     from bot import store
+    from bot.app.alerts import alert_new
     from bot.app.digest import digest_of, publish_digest
+    from bot.notify import delivery_json
     from bot.publish import actions, outcome_json
     from bot.report.digest import digest_json
 
     target = _target(args)
     until = parse_when(args.until) if args.until else datetime.now(UTC)
+    engine = store.open_store(args.db)
     digest = digest_of(
-        store.open_store(args.db),
+        engine,
         since=parse_since(args.since, until),
         until=until,
         config=args.config,
@@ -185,11 +216,20 @@ def cmd_digest(args: argparse.Namespace) -> int:
     )
     html = Path(args.html) if args.html else None
     outcomes, text = publish_digest(digest, target, html=html)
+    deliveries = alert_new(engine, digest.recorded, runs=digest.runs, dry_run=target.dry_run)
     actions.emit(actions.digest_step(text))
     if args.json:
-        print_json(digest_json(digest) | {"outcomes": [outcome_json(o) for o in outcomes]})
+        print_json(
+            digest_json(digest)
+            | {
+                "outcomes": [outcome_json(o) for o in outcomes],
+                "alerts": [delivery_json(d) for d in deliveries],
+            }
+        )
     elif outcomes or target.dry_run:
         print_outcomes(outcomes)
+        print_deliveries(deliveries)
     else:
         print(text, end="")
-    return failures(outcomes)
+        print_deliveries(deliveries, err)
+    return failures(outcomes) or alert_failures(deliveries)

@@ -38,7 +38,7 @@ from bot.report.comment import (
     marker,
     pull_url,
 )
-from bot.report.triage import state_text
+from bot.report.triage import change_json, state_text
 
 # ---- the weekly digest --------------------------------------------------------------------------
 
@@ -78,6 +78,8 @@ class Digest:
     stale: tuple[StaleConfig, ...] = ()
     unchanged: int = 0  # configurations judged no-change
     first_seen: int = 0  # configurations with their first build in the window
+    steps: tuple[Change, ...] = ()  # change points of histories, starting in the window
+    recorded: tuple[Change, ...] = ()  # every change this digest recorded (alerts read these)
     confidence: float = 0.95
     # the stored run records by id (judge.runs_by_id): compared runs link to their CI runs
     runs: Mapping[str, Run] = field(default_factory=dict, compare=False, hash=False)
@@ -233,6 +235,7 @@ def _render_digest(
         ],
         run_pairs=digest.run_links,
         state=lambda ch: state_text(ch.triage, md if markdown else plain) if ch.triage else "",
+        step_state=lambda c: state_text(c, md if markdown else plain),
     )
 
 
@@ -259,4 +262,5 @@ def digest_json(digest: Digest) -> dict[str, Any]:
         }
         for s in digest.stale
     ]
+    out["history_steps"] = [change_json(c) for c in digest.steps]
     return out | {"unchanged": digest.unchanged, "first_seen": digest.first_seen}
