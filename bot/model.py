@@ -22,7 +22,8 @@ WORSE_KINDS = (REGRESSION, BREAKAGE, PARTIAL)
 # ---- the triage vocabulary: where a detected change stands with the people who own it ----------
 # new: nobody has looked; acknowledged: someone owns it; ignored: known and accepted (with a reason,
 # maybe until a date), never alerted again; fixed: a later change undid it; attributed: the PR
-# behind it is named. Only "new" changes are alerted (bot/notify.py); "open" ones lead every list.
+# behind it is named. Alerts (bot/notify.py) go once to a change nobody has taken up (new or
+# attributed); "open" ones lead every list.
 NEW, ACKNOWLEDGED, IGNORED, FIXED, ATTRIBUTED = (
     "new",
     "acknowledged",

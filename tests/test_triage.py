@@ -252,3 +252,24 @@ def test_the_digest_records_a_step_in_history_once(paretobot, engine):
     text = paretobot("digest", "--since", "2026-11-05", "--until", "2026-11-20").out
     assert f"Triage (`{step['id']}`): new." in text and "Steps in history (1)" in text
     assert [c["id"] for c in _changes(paretobot) if c["source"] == "changepoint"] == [step["id"]]
+
+
+def test_a_named_pull_request_attributes_a_change(engine, results):
+    from bot.app import judge, triage
+    from bot.model import Attribution, PullRequest
+
+    (v,) = judge.verdicts(engine, E1, S)
+    pull = PullRequest("huggingface/transformers", 41234, "Faster SDPA", "not a url", "c0ffee1")
+    named = Attribution(v.config, v.baseline, v.candidate, v.kind, v.reason, (), culprit=pull)
+    recorded = triage.record(
+        engine, [v], attributions={triage.detected(v, confidence=0.95).key: named}
+    )
+    (change,) = recorded.changes
+    # an address that is not a plain http(s) URL is rebuilt from the repository and number
+    assert (change.state, change.pull) == (
+        "attributed",
+        "https://github.com/huggingface/transformers/pull/41234",
+    )
+    assert recorded.new == [change] and triage.to_alert(recorded.changes) == [change]
+    triage.act(engine, change.id, "ack", reason="mine", actor="erin")
+    assert triage.to_alert(triage.states_by_key(engine, [change.key]).values()) == []

@@ -297,8 +297,9 @@ def listing(
 
 
 def to_alert(changes: Iterable[Change]) -> list[Change]:
-    """The changes an alert is owed: new, never alerted (an ignored one never is)."""
-    return [c for c in changes if c.state == NEW and c.alerted_at is None]
+    """The changes an alert is owed: never alerted, and nobody has taken them up (new, or
+    attributed by the bot itself); an acknowledged, ignored or fixed one is known already."""
+    return [c for c in changes if c.state in (NEW, ATTRIBUTED) and c.alerted_at is None]
 
 
 def mark_alerted(engine: Engine, keys: Iterable[str], at: datetime | None = None) -> None:
