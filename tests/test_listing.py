@@ -433,3 +433,15 @@ def test_a_version_two_builds_share_is_refused_and_builds_gives_each_its_own(
     sweeps = store.load_sweeps(engine)
     for row in rows:
         assert {s.build.image for s in select.pick(sweeps, row["selector"])} == {row["image"]}
+
+
+def test_a_pattern_of_excluded_runs_only_says_so(paretobot):
+    assert paretobot("ingest", AGG).code == 0
+    assert paretobot("ingest", RAW, *GPTOSS, "--framework-version", "v0.11.0").code == 0
+    assert paretobot("runs", "exclude", "agg", "--reason", "bad node").code == 0
+    done = paretobot("configs", "--config", "kimik2.5")
+    assert done.code == 1
+    assert done.err == (
+        "paretobot: no configuration matches 'kimik2.5'; only excluded runs have results of it "
+        "(`paretobot runs` lists them)\n"
+    )

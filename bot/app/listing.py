@@ -17,9 +17,6 @@ from bot.model import Build, ConfigKey
 from bot.store import listing as stored
 from bot.text import plain
 
-# the field filters of `paretobot configs`, by the ConfigKey field each one reads
-CONFIG_FILTERS = ("model", "hardware", "precision", "framework")
-
 
 def field_matches(value: str, pattern: str) -> bool:
     """The rule `--config` follows (ConfigKey.matches), for one field: a shell glob when the
@@ -51,8 +48,9 @@ def build_row(build: Build, selector: str | None) -> dict[str, Any]:
 def _configs_named(
     keys: list[tuple[int, ConfigKey]], config: str | None, filters: Mapping[str, str | None]
 ) -> list[tuple[int, ConfigKey]]:
-    """The configurations every given filter matches; when none, an error naming the filter that
-    matched nothing (or the combination) and the close stored values."""
+    """The configurations every given filter matches (`config` matches some: the caller has
+    checked); when none, an error naming the filter that matched nothing (or the combination)
+    and the close stored values."""
     given = {k: v for k, v in filters.items() if v}
     chosen = [
         (i, key)
@@ -62,13 +60,6 @@ def _configs_named(
     ]
     if chosen:
         return chosen
-    if config and not any(key.matches(config) for _, key in keys):
-        raise select.SelectionError(
-            f"no configuration matches '{config}'"
-            + select.hint(
-                config, [key.slug for _, key in keys], "configurations", "paretobot configs"
-            )
-        )
     for name, pattern in given.items():
         values = [getattr(key, name) for _, key in keys]
         if not any(field_matches(v, pattern) for v in values):
@@ -104,6 +95,10 @@ def config_rows(
     keys = [(i, key) for i, key in stored.stored_configs(engine) if i in tallies]
     if not keys:
         return []
+    if config and not any(key.matches(config) for _, key in keys):
+        raise select.SelectionError(
+            f"no configuration matches '{config}'" + config_hint(engine, config)
+        )
     filters = {"model": model, "hardware": hardware, "precision": precision, "framework": framework}
     chosen = _configs_named(keys, config, filters)
     builds = dict(stored.stored_builds(engine))
@@ -145,14 +140,9 @@ def build_rows(
     ids = None
     if config:
         ids = [i for i, key in keys if key.matches(config)]
-        if not ids:
-            tallies, _, _ = stored.config_tallies(engine)
-            slugs = [key.slug for i, key in keys if i in tallies]
-            if not slugs:
-                return []
+        if not ids and keys:
             raise select.SelectionError(
-                f"no configuration matches '{config}'"
-                + select.hint(config, slugs, "configurations", "paretobot configs")
+                f"no configuration matches '{config}'" + config_hint(engine, config)
             )
     tallies, excluded = stored.build_tallies(engine, ids)
     builds = stored.stored_builds(engine)
