@@ -162,6 +162,21 @@ def test_csv_text_cannot_become_a_formula_and_reads_back(paretobot, db_url, seco
     assert {s[0].model: s[2] for s in stored(second_url)} == hostile
 
 
+def test_jsonl_is_inert_in_a_terminal_and_a_ci_log_and_reads_back(
+    paretobot, db_url, second_url, tmp_path
+):
+    model = "##[error]pwned \u00e9"
+    assert paretobot("ingest", VLLM_CPU, *CPU, f"--model={model}").code == 0
+    done = paretobot("export", "--format", "jsonl")
+    (line,) = done.out.splitlines()
+    assert "##[" not in line and line.isascii()
+    assert json.loads(line)["model"] == model
+    path = tmp_path / "points.jsonl"
+    path.write_text(done.out)
+    assert paretobot("ingest", path, "--db", second_url).code == 0
+    assert stored(second_url) == stored(db_url)
+
+
 def test_points_frame_matches_the_raw_files(paretobot, engine):
     assert paretobot("ingest", RAW, *GPTOSS, "--framework-version", "v0.11.0").code == 0
     df = frames.points(engine)
@@ -449,3 +464,16 @@ def test_a_mangled_export_parses_or_is_one_ingest_error(good_exports, tmp_path_f
         assert str(exc) and "\n" not in str(exc)
     else:
         assert parsed.format == fmt.FORMAT and parsed.n_points <= 8
+
+
+def test_a_control_character_in_a_name_is_refused_from_an_export_too(paretobot, tmp_path):
+    """An option may name a model with a bidi override (the store keeps what the user typed), but
+    a name read from a file never holds one: its export is refused on ingest, in one line."""
+    assert paretobot("ingest", VLLM_CPU, *CPU, "--model=evil\u202egpj.exe").code == 0
+    path = tmp_path / "points.jsonl"
+    assert paretobot("export", "--format", "jsonl", "-o", path).code == 0
+    done = paretobot("ingest", path, "--db", f"sqlite:///{tmp_path}/other.db")
+    assert done.code == 1
+    assert done.err.splitlines() == [
+        f"error  {path}: row 1: field 'model' holds a control character: 'evil\\u202egpj.exe'"
+    ]

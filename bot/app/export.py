@@ -271,7 +271,8 @@ def _json_value(value: Any) -> Any:
 def write_jsonl(t: Table, out: IO[str]) -> None:
     """One JSON object per line, keys in column order (a points line starts with
     `{"paretobot_export": 1`, which is how ingest knows it). Non-ASCII and control characters
-    are \\u escapes: a line shown in a terminal cannot move its cursor."""
+    are \\u escapes: a line shown in a terminal cannot move its cursor, nor `##[` command a CI
+    runner."""
     columns = t.columns
     times = [i for i, k in enumerate(t.kinds.values()) if k == fmt.TIME]
     dumps = json.JSONEncoder(allow_nan=False).encode
@@ -279,7 +280,9 @@ def write_jsonl(t: Table, out: IO[str]) -> None:
         values = list(row)
         for i in times:
             values[i] = _json_value(values[i])
-        out.write(dumps(dict(zip(columns, values, strict=True))))
+        # `##[` anywhere in a line is a command to GitHub's runner when the line reaches a CI
+        # log: written with an escaped bracket, the same value to any JSON parser
+        out.write(dumps(dict(zip(columns, values, strict=True))).replace("##[", "##\\u005b"))
         out.write("\n")
 
 
