@@ -273,3 +273,28 @@ def test_a_named_pull_request_attributes_a_change(engine, results):
     assert recorded.new == [change] and triage.to_alert(recorded.changes) == [change]
     triage.act(engine, change.id, "ack", reason="mine", actor="erin")
     assert triage.to_alert(triage.states_by_key(engine, [change.key]).values()) == []
+
+
+def _record_in_child(db_url, verdict, barrier):
+    from bot.app import triage
+
+    barrier.wait(timeout=60)
+    triage.record(store.open_store(db_url), [verdict])
+
+
+def test_processes_recording_one_change_at_once_store_it_once(engine, db_url, results):
+    import multiprocessing
+
+    from bot.app import judge
+
+    (v,) = judge.verdicts(engine, E1, S)
+    ctx = multiprocessing.get_context("fork")
+    barrier = ctx.Barrier(4)
+    workers = [ctx.Process(target=_record_in_child, args=(db_url, v, barrier)) for _ in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=120)
+    assert [w.exitcode for w in workers] == [0, 0, 0, 0]
+    (change,) = rows.load_changes(engine)
+    assert [e.action for e in rows.events(engine, change.key)] == ["detected"]
