@@ -127,6 +127,9 @@ def test_round_trip_of_every_shared_file(paretobot, db_url, second_url, tmp_path
     after = stored(second_url)
     assert sorted(after, key=repr) == sorted(before, key=repr)
     assert after == before  # the storage order too: "latest build" is the latest stored
+    # every run of the export is a run of the new store (listed, and named by `runs exclude`)
+    listed = {r["run_id"] for r in paretobot("runs", "--db", second_url, "--json").json()}
+    assert listed == {s[2] for s in before}
     # ingesting it again is a duplicate, not new points
     twice = paretobot("ingest", out, "--db", second_url, "--json")
     assert twice.json()["summary"]["points"] == 0

@@ -435,7 +435,7 @@ def parse_export(path: Path, data: bytes, digest: str, given: Metadata) -> Parse
     for sweep in sweeps:
         _refuse_given(given, sweep)
     first = sweeps[0]
-    # the store keeps one run per file: the first run's date goes with it (docs/formats.md)
+    # the file's run is its first; the store gives each other run its row, dated by its sweeps
     run = RunFolder(first.run_id, None, first.started_at, "export" if first.started_at else "")
     return ParsedFile(
         path, digest, FORMAT, sweeps, run_id=first.run_id, run=run,

@@ -54,6 +54,19 @@ def ensure_run(conn: Connection, parsed: ParsedFile) -> bool:
     """The run's row, created on its first file (excluded if its folder marks it faulty). True
     when this call created it excluded."""
     r = runs_table
+    # a file of several runs (paretobot's own export): each other run gets its row too, dated by
+    # its sweeps, so `paretobot runs` lists it and `runs exclude` can name it
+    others = {s.run_id: s.started_at for s in parsed.sweeps if s.run_id != parsed.run_id}
+    for run_id, started in others.items():
+        if conn.execute(sa.select(r.c.run_id).where(r.c.run_id == run_id)).first() is None:
+            conn.execute(
+                r.insert().values(
+                    run_id=run_id,
+                    started_at=started,
+                    date_source="export" if started else "",
+                    updated_at=utc_now(),
+                )
+            )
     row = conn.execute(sa.select(r).where(r.c.run_id == parsed.run_id)).first()
     run = parsed.run
     started, source = (run.started_at, run.date_source) if run else (None, "")
