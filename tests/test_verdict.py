@@ -157,3 +157,27 @@ def test_a_build_that_could_not_be_installed_is_not_a_breakage():
     assert v.kind == "inconclusive" and "build-unverified" in v.reason
     fine = [Sweep(config, new, f"c{i}", curve) for i in (1, 2, 3)]
     assert judge(base, [broken, *fine], AnalysisPolicy()).kind != "breakage"
+
+
+def test_a_side_whose_every_point_is_suspect_is_inconclusive_not_a_traceback(paretobot):
+    """InferenceX's agg files (tests/data/shared/inferencex/agg) state a mean interactivity above
+    their own p90 at every point, so each is suspect: compare says so in a verdict, and frontier
+    in one line, rather than raising."""
+    import json
+
+    from conftest import AGG
+
+    assert paretobot("ingest", AGG).code == 0
+    done = paretobot("compare", "--baseline", "v0.21.0", "--candidate", "v0.21.0", "--json")
+    assert done.code == 0, done.err
+    verdicts = done.json()
+    assert verdicts and {v["verdict"] for v in verdicts} == {"inconclusive"}
+    for v in verdicts:
+        assert v["reason"].startswith("every point of the baseline and candidate is suspect (")
+        assert v["reason"].endswith("): nothing to compare")
+    # the files' own figures, read here: every point's mean interactivity is above its p90
+    points = [json.loads(p.read_text()) for p in sorted(AGG.glob("*.json"))]
+    assert all(p["mean_intvty"] > p["p90_intvty"] for p in points), points
+    frontier = paretobot("frontier")
+    assert frontier.code == 1 and frontier.err.count("\n") == 1
+    assert "is suspect" in frontier.err and "Traceback" not in frontier.err

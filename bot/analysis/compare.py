@@ -212,7 +212,11 @@ def compare(
         raise ValueError("a comparison is of one configuration")
     (base, cand), suspect = _trusted(base_in, cand_in, policy.suspect_rise)
     if not base or not cand:
-        raise ValueError("every point of one side is suspect")
+        sides = [n for n, kept in (("baseline", base), ("candidate", cand)) if not kept]
+        raise NothingTrusted(
+            f"every point of the {' and '.join(sides)} is suspect ({len(suspect)} in all, e.g. "
+            f"{suspect[0].reason}): nothing to compare"
+        )
     fb = [frontier_of([s]) for s in base]
     fc = [frontier_of([s]) for s in cand]
     confidence = policy.confidence
@@ -281,6 +285,10 @@ def compare(
 
 def _log_peak(frontier: Frontier) -> float:
     return math.log(max(p.tput_per_gpu for p in frontier.points))
+
+
+class NothingTrusted(ValueError):
+    """Every point of a side is suspect (bot/analysis/suspect.py): no estimate can be made."""
 
 
 def _trusted(

@@ -16,7 +16,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from bot.analysis.compare import Comparison, compare
+from bot.analysis.compare import Comparison, NothingTrusted, compare
 from bot.analysis.noise import NoiseModel
 from bot.analysis.stats import Estimate
 from bot.config import AnalysisPolicy, PriceTable
@@ -185,7 +185,10 @@ def judge(
         return Verdict(*who, UNLOCK, f"failed on the baseline{cause}, runs on the candidate")
     if not cand_ok:
         return Verdict(*who, BREAKAGE, f"ran on the baseline, fails on the candidate{cause}")
-    comparison = compare(base, cand, policy=policy, history=history, prices=prices)
+    try:
+        comparison = compare(base, cand, policy=policy, history=history, prices=prices)
+    except NothingTrusted as exc:  # points measured, none of one side to be believed
+        return Verdict(*who, INCONCLUSIVE, str(exc))
     # estimates the configuration's policy leaves out can neither lead nor make it mixed
     if "matched" not in policy.metrics:  # the crossing regions are along the matched profile
         comparison = replace(comparison, matched=None, regions=())

@@ -42,7 +42,7 @@ def frontiers(
     """Each configuration's frontier of `build` (default: its latest stored build), without the
     points whose interactivity cannot be trusted (bot/analysis/suspect.py), and those points."""
     prices, policy = load_prices(), load_policy()
-    found = []
+    found, distrusted = [], 0
     for key, sweeps in grouped(engine, config).items():
         if build:
             chosen = select.pick(sweeps, build)
@@ -53,6 +53,14 @@ def frontiers(
         kept = [s for s in kept if s.points]
         if kept:
             found.append((frontier_of(kept, prices), suspect))
+        elif suspect:
+            distrusted += 1
+    if not found and distrusted:
+        raise select.SelectionError(
+            f"every point of the {'chosen' if build else 'latest'} build of {distrusted} "
+            "configuration(s) is suspect (its file's own figures contradict its interactivity): "
+            "no frontier to draw (docs/formats.md says which figures are checked)"
+        )
     if not found:
         raise select.SelectionError(
             f"no stored sweep matches build '{build}'"
