@@ -386,8 +386,9 @@ def _triage(ctx: Context, event: CommentEvent, command: Command) -> Line:
         return Line(verb, True, f"would mark change `{change.id}` ({md(change.config.slug)}) "
                                 f"{DONE[verb]} (dry run: nothing stored)")  # fmt: skip
     change = act(ctx.engine, ident, verb, reason=reason, actor=event.login, until=until)
-    return Line(verb, True, f"change `{change.id}` ({md(change.config.slug)}) {DONE[verb]}; "
-                            f"now {state_text(change, md)}")  # fmt: skip
+    noted = f" ({md(reason)})" if verb == "note" else ""  # the state line shows other reasons
+    return Line(verb, True, f"change `{change.id}` ({md(change.config.slug)}) {DONE[verb]}"
+                            f"{noted}; now {state_text(change, md)}")  # fmt: skip
 
 
 # ---- bench ------------------------------------------------------------------------------------

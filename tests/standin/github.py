@@ -182,8 +182,10 @@ class GitHubStandIn:
         state: str | None = None,
         created_at: str | datetime | None = None,
         head_sha: str | None = None,
+        head_repo: str | None = None,
     ) -> None:
-        """created_at defaults to 2024-01-01 plus `number` minutes (so creation order follows
+        """head_repo: the fork (owner/name) the PR's head lives in (default: this repository).
+        created_at defaults to 2024-01-01 plus `number` minutes (so creation order follows
         numbers); updated_at to merged_at or created_at; state to closed if merged else open."""
         with self._lock:
             r = self.repo(repo)
@@ -205,6 +207,7 @@ class GitHubStandIn:
                 merged_at=merged,
                 merge_commit_sha=merge_commit_sha,
                 head_sha=head_sha or records.fake_sha("head", repo, number),
+                head_repo=head_repo,
             )
 
     def add_workflow(
@@ -234,6 +237,14 @@ class GitHubStandIn:
             if number in r.pulls or number in r.issues:
                 raise ValueError(f"#{number} already used in {repo}")
             r.issues[number] = Issue(number, title, user, body, records.iso(self.clock()))
+
+    def add_collaborator(self, repo: str, login: str, role: str = "write") -> None:
+        """`login` gets `role` on `repo` (admin, maintain, write, triage or read), as
+        GET /repos/{owner}/{repo}/collaborators/{username}/permission then reports."""
+        if role not in records.ROLES:
+            raise ValueError(f"unknown role {role!r}; one of {records.ROLES}")
+        with self._lock:
+            self.repo(repo).collaborators[login.lower()] = role
 
     def add_comment(
         self, repo: str, issue_number: int, body: str, *, user: str = "x", at: str | None = None

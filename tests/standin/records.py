@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+# a collaborator's role, and the `permission` GitHub folds it into (maintain is write, triage read)
+ROLES = ("admin", "maintain", "write", "triage", "read")
+PERMISSION_OF_ROLE = {"admin": "admin", "maintain": "write", "write": "write", "triage": "read"}
+
 
 def iso(value: str | datetime | None) -> str | None:
     """Any ISO-8601 string or datetime (naive = UTC) -> GitHub's `2024-01-02T03:04:05Z`."""
@@ -77,6 +81,7 @@ class Pull:
     merged_at: str | None
     merge_commit_sha: str | None
     head_sha: str
+    head_repo: str | None = None  # owner/name of a fork the PR comes from; None: this repository
 
 
 @dataclass
@@ -142,6 +147,8 @@ class Repo:
     workflows: list[Workflow] = field(default_factory=list)
     runs: list[Run] = field(default_factory=list)
     dispatches: list[dict[str, Any]] = field(default_factory=list)
+    # login -> role (admin, maintain, write, triage, read); anyone else reads a public repository
+    collaborators: dict[str, str] = field(default_factory=dict)
 
     @property
     def full_name(self) -> str:

@@ -138,6 +138,14 @@ def get_named_user(standin: GitHubStandIn, req: Request, login: str) -> Reply:
     return Reply(200, shapes.account(req.api, req.web, login, "2020-01-01T00:00:00Z"))
 
 
+@route("GET", REPO + r"/collaborators/(?P<login>[^/]+)/permission")
+def collaborator_permission(standin: GitHubStandIn, req: Request, repo: Repo, login: str) -> Reply:
+    """As on a public repository: a collaborator's role; anyone else can read it (GitHub answers
+    404 only for a login that names no account, which the stand-in does not track)."""
+    role = repo.collaborators.get(login.lower(), "read")
+    return Reply(200, shapes.collaborator_permission(req.api, req.web, login, role))
+
+
 @route("GET", REPO)
 def get_repo(standin: GitHubStandIn, req: Request, repo: Repo) -> Reply:
     return Reply(200, shapes.repository(req.api, req.web, repo))

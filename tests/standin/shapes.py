@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .records import (
+    PERMISSION_OF_ROLE,
     Comment,
     Commit,
     FileChange,
@@ -276,6 +277,11 @@ def pull(api: str, web: str, repo: Repo, p: Pull, *, full: bool = False) -> dict
     html = f"{web}/{repo.full_name}/pull/{p.number}"
     repo_json = repository(api, web, repo)
     base_sha = repo.branches.get(p.base) or fake_sha("branch", repo.full_name, p.base)
+    head_json = repo_json
+    if p.head_repo is not None:  # a fork: a repository of its own, known or not to the stand-in
+        owner, name = p.head_repo.split("/")
+        fork = Repo(stable_id("repo", p.head_repo), owner, name, "main", repo.created_at)
+        head_json = repository(api, web, fork) | {"fork": True}
     closed_at = p.merged_at or (p.updated_at if p.state == "closed" else None)
     out: dict[str, Any] = {
         "url": f"{base}/pulls/{p.number}",
@@ -312,7 +318,7 @@ def pull(api: str, web: str, repo: Repo, p: Pull, *, full: bool = False) -> dict
             "ref": f"pr-{p.number}",
             "sha": p.head_sha,
             "user": user(api, web, p.user),
-            "repo": repo_json,
+            "repo": head_json,
         },
         "base": {
             "label": f"{repo.owner}:{p.base}",
@@ -400,6 +406,19 @@ def issue(api: str, web: str, repo: Repo, number: int) -> dict[str, Any]:
             "merged_at": p.merged_at,
         }
     return out
+
+
+def collaborator_permission(api: str, web: str, login: str, role: str) -> dict[str, Any]:
+    """GET /repos/{owner}/{repo}/collaborators/{username}/permission: the role, the permission
+    GitHub folds it into, and the person with their permissions spelled out."""
+    permission = PERMISSION_OF_ROLE.get(role, role)
+    rank = ("read", "triage", "write", "maintain", "admin").index(role)
+    flags = {"pull": rank >= 0, "triage": rank >= 1, "push": rank >= 2, "maintain": rank >= 3}
+    person = user(api, web, login) | {
+        "permissions": flags | {"admin": rank >= 4},
+        "role_name": role,
+    }
+    return {"permission": permission, "role_name": role, "user": person}
 
 
 def comment(api: str, web: str, repo: Repo, c: Comment) -> dict[str, Any]:
