@@ -14,6 +14,7 @@ import pytest
 import requests
 import yaml
 from test_h200 import RESULTS
+from test_workflows import WORKFLOWS, events, load, triggers
 
 from bot.app.commands import REPLY_MARKER, commands_in, quoted_ids
 from bot.config import config_dir
@@ -39,7 +40,9 @@ def world(github_standin, tmp_path, monkeypatch):
     s.retry_after = 0
     for repo in (BENCH, VLLM):
         s.add_repo(repo)
-    s.add_workflow(BENCH, name="benchmark", run_name="benchmark {key}")
+    # the inputs benchmark.yml declares: GitHub refuses a dispatch with any other (422)
+    declared = events(load(WORKFLOWS / "benchmark.yml"))["workflow_dispatch"]["inputs"]
+    s.add_workflow(BENCH, name="benchmark", run_name="benchmark {key}", inputs=list(declared))
     s.add_issue(BENCH, ISSUE, "Performance tracking")
     for login, role in (
         ("alice", "write"),
@@ -372,7 +375,7 @@ def test_bench_never_runs_a_forks_code(world, paretobot, tmp_path):
     done = command(paretobot, tmp_path, payload(world, 13, f"/paretobot bench {PATTERN}", "ada"))
     assert done.code == 0, done.err
     (sent,) = world.dispatches(BENCH)
-    assert sent["ref"] == "pr-13" and sent["inputs"]["issue"] == "13"
+    assert sent["ref"] == "pr-13" and "issue" not in sent["inputs"]  # verdicts: tracking issue
     jobs = json.loads(sent["inputs"]["jobs"])
     assert jobs and all(j["version"].endswith("-bench-pr13") for j in jobs)
     assert all(j["baseline"] is None for j in jobs)  # the PR recipe must not run the baseline
@@ -390,3 +393,61 @@ def test_bench_on_an_issue_needs_an_upstream_pr(world, paretobot, tmp_path):
         assert command(paretobot, tmp_path, doc).code == 0
         assert expected in replies(world)[-1]["body"], replies(world)[-1]["body"]
     assert world.dispatches(BENCH) == []
+
+
+# ---- polling (what .github/workflows/commands.yml runs) ----------------------------------------
+
+
+def poll(paretobot, *extra):
+    done = paretobot("command", "--poll", "--repo", BENCH, "--since", "1h", *extra)
+    assert done.code == 0, done.err
+    return done
+
+
+def test_a_poll_answers_each_command_once_and_again_after_an_edit(world, change, paretobot):
+    cid, _ = change
+    mine = world.add_comment(BENCH, ISSUE, f"/paretobot ack {cid} mine", user="alice")
+    world.add_comment(BENCH, ISSUE, f"/paretobot ignore {cid} not mine", user="rory")
+    world.add_comment(BENCH, ISSUE, "just talking about /paretobot", user="rory")
+    poll(paretobot)
+    assert changes(paretobot)[0]["state"] == "acknowledged"
+    texts = [r["body"] for r in replies(world)]
+    assert len(texts) == 2 and "**done** (ack)" in texts[0] and "rory has read access" in texts[1]
+
+    writes = len([m for m, _, _ in world.requests if m != "GET"])
+    again = poll(paretobot)  # an overlapping poll: everything is answered already
+    assert "no unanswered command" in again.out
+    assert len([m for m, _, _ in world.requests if m != "GET"]) == writes
+
+    later = (datetime.now(UTC) + timedelta(seconds=5)).isoformat()
+    world.edit_comment(BENCH, mine, f"/paretobot ignore {cid} known after all", at=later)
+    poll(paretobot)
+    assert changes(paretobot)[0]["state"] == "ignored"
+    texts = [r["body"] for r in replies(world)]
+    assert len(texts) == 2 and "**done** (ignore)" in texts[0]
+
+
+def test_polls_dispatch_a_bench_once(world, paretobot):
+    world.add_comment(BENCH, ISSUE, f"/paretobot bench {PATTERN} --pr {VLLM}#{MERGED}", user="ada")
+    poll(paretobot, "--settle-seconds", "0")
+    poll(paretobot, "--settle-seconds", "0")
+    (sent,) = world.dispatches(BENCH)
+    assert sent["inputs"]["issue"] == str(ISSUE)
+    assert len(replies(world)) == 1
+
+
+def test_the_workflow_polls_from_the_default_branch_on_a_hosted_runner():
+    doc = load(WORKFLOWS / "commands.yml")
+    # no comment can start it: issue_comment runs with secrets for anyone's text
+    assert triggers(doc) == {"schedule", "workflow_dispatch"}
+    assert doc["concurrency"]["cancel-in-progress"] is False
+    assert events(doc)["workflow_dispatch"]["inputs"]["since"]["type"] == "string"
+    (job,) = doc["jobs"].values()
+    assert job["runs-on"] == "ubuntu-latest"
+    assert job["permissions"] == {"contents": "read"}
+    (checkout,) = [s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/checkout")]
+    assert "ref" not in checkout["with"]  # the default branch, never a pull request's head
+    (step,) = [s for s in job["steps"] if "paretobot command" in s.get("run", "")]
+    assert "--poll" in step["run"] and "${{" not in step["run"]
+    assert step["env"]["GITHUB_TOKEN"] == "${{ secrets.PARETOBOT_DISPATCH_TOKEN }}"
+    assert step["env"]["PARETOBOT_BOT_LOGIN"] == "${{ vars.PARETOBOT_BOT_LOGIN }}"

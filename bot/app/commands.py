@@ -276,6 +276,37 @@ def answer(ctx: Context, event: CommentEvent) -> Answer:
     return _reply(ctx, event, lines, plans)
 
 
+_REPLY_OF = re.compile(rf"^<!-- {REPLY_MARKER}(?P<repo>[\w.-]+/[\w.-]+)#(?P<id>\d+) -->")
+
+
+def poll(ctx: Context, repo: str, since: datetime) -> list[Answer]:
+    """Every comment on `repo` created or edited since `since` that holds a command and has no
+    reply newer than its last edit, answered oldest first. No memory is kept: the bot's own
+    replies (found by author and marker) say which comments are answered, so a poll that
+    overlaps the previous one, or is run twice, answers nothing twice."""
+    from bot.github import threads
+
+    comments = threads.recent_comments(ctx.gh, repo, since)
+    me = _bot_login(ctx).lower()
+    answered: dict[int, datetime] = {}
+    for c in comments:
+        found = _REPLY_OF.match(c.body)
+        if me and c.login.lower() == me and found and found["repo"].lower() == repo.lower():
+            key = int(found["id"])
+            answered[key] = max(answered.get(key, c.updated_at), c.updated_at)
+    done = []
+    for c in sorted(comments, key=lambda c: (c.created_at, c.id)):
+        if not commands_in(c.body) or (c.id in answered and answered[c.id] >= c.updated_at):
+            continue  # no command, or the reply is as new as the comment's last edit
+        event = CommentEvent(
+            action="edited" if c.updated_at > c.created_at else "created",
+            repo=repo, number=c.number, is_pull=threads.is_pull(ctx.gh, repo, c.number),
+            comment_id=c.id, body=c.body, login=c.login, user_type=c.user_type, url=c.url,
+        )  # fmt: skip
+        done.append(answer(ctx, event))
+    return done
+
+
 def _one(ctx: Context, event: CommentEvent, command: Command) -> Line:
     try:
         if command.verb in TRIAGE_VERBS:
@@ -582,7 +613,11 @@ def _bench(ctx: Context, event: CommentEvent, command: Command) -> Line:
     batches = dispatch.chunk(ev, jobs, target.jobs_per_dispatch)
     batches = [replace(b, key=k) for b, k in zip(batches, dispatch_keys(event, len(batches)),
                                                   strict=True)]  # fmt: skip
-    extra = {"issue": str(event.number)} if event.repo.lower() == target.repo.lower() else {}
+    # benchmark.yml's `issue`: analyze.yml posts the verdicts there. An issue of the benchmark
+    # repository only: its publishing job may comment on issues, not on pull requests (those
+    # verdicts go to the tracking issue)
+    here = event.repo.lower() == target.repo.lower() and not event.is_pull
+    extra = {"issue": str(event.number)} if here else {}
     plan = {
         "comment": event.comment_id, "repo": event.repo, "issue": event.number, "ref": ref,
         "dispatches": [{**b.inputs(), **extra, "ref": ref} for b in batches],

@@ -12,11 +12,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
 from urllib.parse import quote
 
 from github import Github, GithubException
 
 from bot.github.api import GitHubError, Settings, settings_from_env
+from bot.model import as_utc
 
 WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})  # who may command the bot
 DISPATCH_TOKEN = "PARETOBOT_DISPATCH_TOKEN"  # the token allowed to dispatch (watch.yml's too)
@@ -102,6 +105,55 @@ def pull_info(gh: Github, repo: str, number: int) -> PullInfo:
         raise _fail(f"reading {repo}#{number}", exc) from None
 
 
+@dataclass(frozen=True)
+class RecentComment:
+    """An issue or pull request comment as the repository-wide listing gives it."""
+
+    id: int
+    number: int  # its issue or pull request
+    body: str
+    login: str
+    user_type: str
+    url: str
+    created_at: datetime
+    updated_at: datetime
+
+
+def recent_comments(
+    gh: Github, repo: str, since: datetime, most: int = 1000
+) -> list[RecentComment]:
+    """Comments on `repo`'s issues and pull requests created or edited since `since`, oldest
+    first (GET /repos/{owner}/{repo}/issues/comments)."""
+    try:
+        listed = gh.get_repo(repo).get_issues_comments(sort="updated", direction="asc", since=since)
+        found = []
+        for c in islice(listed, most):
+            number = int(str(c.issue_url or "").rstrip("/").rsplit("/", 1)[-1] or 0)
+            found.append(
+                RecentComment(
+                    id=c.id,
+                    number=number,
+                    body=c.body or "",
+                    login=c.user.login if c.user is not None else "",
+                    user_type=(c.user.type or "") if c.user is not None else "",
+                    url=c.html_url or "",
+                    created_at=as_utc(c.created_at),
+                    updated_at=as_utc(c.updated_at or c.created_at),
+                )
+            )
+        return found
+    except (GithubException, OSError, ValueError) as exc:
+        raise _fail(f"listing the comments of {repo}", exc) from None
+
+
+def is_pull(gh: Github, repo: str, number: int) -> bool:
+    """Whether #number is a pull request (the issues API says so with `pull_request`)."""
+    try:
+        return gh.get_repo(repo).get_issue(number).pull_request is not None
+    except (GithubException, OSError) as exc:
+        raise _fail(f"reading {repo}#{number}", exc) from None
+
+
 def dispatch_settings(env: Mapping[str, str] | None = None) -> Settings:
     """The settings of the token that dispatches: PARETOBOT_DISPATCH_TOKEN when set (it may
     dispatch to another repository, and the job's own GITHUB_TOKEN then needs no actions: write),
@@ -116,8 +168,11 @@ __all__ = [
     "DISPATCH_TOKEN",
     "WRITE_PERMISSIONS",
     "PullInfo",
+    "RecentComment",
     "dispatch_settings",
+    "is_pull",
     "may_command",
     "permission",
     "pull_info",
+    "recent_comments",
 ]

@@ -259,6 +259,12 @@ class GitHubStandIn:
             r.comments.append(records.Comment(comment_id, issue_number, body, user, now, now))
             return comment_id
 
+    def edit_comment(self, repo: str, comment_id: int, body: str, at: str | None = None) -> None:
+        """Someone edits their comment: new body, updated_at moves on (created_at stays)."""
+        with self._lock:
+            c = next(c for c in self.repo(repo).comments if c.id == comment_id)
+            c.body, c.updated_at = body, at or records.iso(self.clock())
+
     def hold(self, method: str, path: str, parties: int, timeout: float = 10.0) -> None:
         """Let the next `parties` requests of `method` whose path matches the regex `path` wait
         for one another before any is answered: a race made certain (e.g. two publishers that

@@ -256,6 +256,20 @@ def list_comments(standin: GitHubStandIn, req: Request, repo: Repo, number: str)
     return listing(req, found, lambda c: shapes.comment(req.api, req.web, repo, c))
 
 
+@route("GET", REPO + r"/issues/comments")
+def list_repo_comments(standin: GitHubStandIn, req: Request, repo: Repo) -> Reply:
+    """Every issue and pull request comment of the repository, as GitHub lists them: `since`
+    keeps those updated at or after it, `sort` created (default) or updated, `direction`."""
+    sort, direction = req.arg("sort", "created"), req.arg("direction", "asc")
+    if sort not in ("created", "updated") or direction not in ("asc", "desc"):
+        return invalid("Validation Failed")
+    since = records.iso(req.arg("since"))
+    found = [c for c in repo.comments if since is None or c.updated_at >= since]
+    field = "created_at" if sort == "created" else "updated_at"
+    found.sort(key=lambda c: (getattr(c, field), c.id), reverse=direction == "desc")
+    return listing(req, found, lambda c: shapes.comment(req.api, req.web, repo, c))
+
+
 MAX_COMMENT_BODY = 65_536  # GitHub refuses a longer body with 422
 
 
