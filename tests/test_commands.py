@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+import requests.adapters
 import yaml
 from test_h200 import RESULTS
 from test_workflows import WORKFLOWS, events, load, triggers
@@ -22,7 +23,7 @@ from bot.config.matrix import load_matrix
 from bot.config.upstreams import load_upstreams
 from bot.plan import feeds
 
-pytest_plugins = ["standin.plugin"]
+pytest_plugins = ["standin.plugin", "contract.plugin"]
 
 BENCH, VLLM = "bench/benchmarks", "vllm-project/vllm"
 E1, S = "5.17.0+eager", "5.17.0+sdpa"
@@ -451,3 +452,93 @@ def test_the_workflow_polls_from_the_default_branch_on_a_hosted_runner():
     assert "--poll" in step["run"] and "${{" not in step["run"]
     assert step["env"]["GITHUB_TOKEN"] == "${{ secrets.PARETOBOT_DISPATCH_TOKEN }}"
     assert step["env"]["PARETOBOT_BOT_LOGIN"] == "${{ vars.PARETOBOT_BOT_LOGIN }}"
+
+
+# ---- GitHub's own description of what is read and sent -----------------------------------------
+
+
+def test_real_issue_comment_payloads_parse(webhook_examples):
+    """GitHub's example issue_comment payloads: created and edited ones are comments to read
+    (on an issue or a pull request), deleted ones command nothing."""
+    from bot.app.commands import comment_event
+
+    examples = webhook_examples.get("issue_comment")
+    assert examples, "no issue_comment examples"
+    for doc in examples:
+        event = comment_event(doc, "issue_comment")
+        if doc["action"] not in ("created", "edited"):
+            assert event is None
+            continue
+        assert event is not None
+        assert (event.repo, event.number) == (
+            doc["repository"]["full_name"],
+            doc["issue"]["number"],
+        )
+        assert event.login == doc["comment"]["user"]["login"]
+        assert event.is_pull == ("pull_request" in doc["issue"])
+    assert comment_event(examples[0], "pull_request") is None
+
+
+def test_the_bots_command_requests_match_githubs_description(github_contract, contract_findings):
+    """Every call commands make, through the bot's own functions, against Prism serving GitHub's
+    REST description: requests that break it are refused, so these would fail."""
+    from test_contract_github import REPO, Recorder, _bot
+
+    from bot.github import api as gh_api
+    from bot.github import threads
+
+    gh = gh_api.connect(gh_api.Settings(api_url=github_contract, token="x", retries=0))
+    http = Recorder(github_contract, contract_findings)
+    real = requests.adapters.HTTPAdapter.send
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(
+            requests.adapters.HTTPAdapter,
+            "send",
+            lambda adapter, request, **kw: http.send(real, adapter, request, **kw),
+        )
+        level = http.call(
+            "permission",
+            lambda: threads.permission(gh, REPO, "octocat"),
+            r"/collaborators/octocat/permission$",
+        )
+        assert level == "admin"  # GitHub's example answer
+        since = datetime(2026, 1, 1, tzinfo=UTC)
+        found = http.call(
+            "repository comments",
+            _bot(lambda: threads.recent_comments(gh, REPO, since, most=1)),
+            r"/issues/comments\?(?=.*sort=updated)(?=.*direction=asc)(?=.*since=2026-01-01)",
+        )
+        assert found and found[0].body
+        pr = http.call("a pull request", lambda: threads.pull_info(gh, REPO, 1347), r"/pulls/1347$")
+        assert pr.head_sha and pr.base_sha
+        http.call("is it a pull", lambda: threads.is_pull(gh, REPO, 1347), r"/issues/1347$")
+    gh.close()
+    assert not http.refused
+
+
+def test_stand_in_answers_commands_routes_as_github_describes(world):
+    """The stand-in's collaborator permission and repository comment listing, validated against
+    GitHub's published response schemas."""
+    jsonschema = pytest.importorskip("jsonschema")
+    from test_standin import as_json_schema, openapi_description
+
+    spec = openapi_description()
+    components = {"components": {"schemas": as_json_schema(spec["components"]["schemas"])}}
+    world.add_comment(BENCH, ISSUE, "/paretobot help", user="alice")
+    repo = "/repos/{owner}/{repo}"
+    problems = []
+    for template, path in (
+        (f"{repo}/collaborators/{{username}}/permission", "/collaborators/mona/permission"),
+        (f"{repo}/collaborators/{{username}}/permission", "/collaborators/nobody/permission"),
+        (f"{repo}/issues/comments", "/issues/comments?since=2020-01-01T00:00:00Z&sort=updated"),
+    ):
+        reply = requests.get(f"{world.url}/repos/{BENCH}{path}", timeout=5)
+        assert reply.status_code == 200, path
+        response = spec["paths"][template]["get"]["responses"]["200"]
+        schema = as_json_schema(response["content"]["application/json"]["schema"])
+        validator = jsonschema.Draft202012Validator({**schema, **components})
+        problems += [f"{path}: {e.json_path}: {e.message[:200]}" for e in validator.iter_errors(
+            reply.json())]  # fmt: skip
+    assert problems == []
+    mona = requests.get(f"{world.url}/repos/{BENCH}/collaborators/mona/permission", timeout=5)
+    assert (mona.json()["permission"], mona.json()["role_name"]) == ("write", "maintain")
