@@ -542,3 +542,19 @@ def test_stand_in_answers_commands_routes_as_github_describes(world):
     assert problems == []
     mona = requests.get(f"{world.url}/repos/{BENCH}/collaborators/mona/permission", timeout=5)
     assert (mona.json()["permission"], mona.json()["role_name"]) == ("write", "maintain")
+
+
+def test_a_poll_that_cannot_tell_its_own_replies_answers_nothing(world, paretobot, monkeypatch):
+    """An installation token may not ask GET /user: without PARETOBOT_BOT_LOGIN the bot could not
+    find its replies, and every poll would answer every command again."""
+    world.installation = True
+    monkeypatch.delenv("PARETOBOT_BOT_LOGIN", raising=False)
+    world.add_comment(BENCH, ISSUE, "/paretobot help", user="alice")
+    done = paretobot("command", "--poll", "--repo", BENCH, "--since", "1h")
+    assert done.code == 1 and "set PARETOBOT_BOT_LOGIN" in done.err
+    assert replies(world) == []
+    monkeypatch.setenv("PARETOBOT_BOT_LOGIN", "paretobot")  # the stand-in writes as this login
+    poll(paretobot)
+    poll(paretobot)
+    (reply,) = replies(world)
+    assert "**done** (help): commands: `/paretobot ack" in reply["body"]

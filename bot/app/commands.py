@@ -239,6 +239,7 @@ class Answer:
     silent_because: str = ""  # why there is no reply (a bot's comment, no command)
     dispatched: tuple[str, ...] = ()  # dispatch keys and what became of them
     plans: dict[str, Any] = field(default_factory=dict)  # bench plans (dry runs write them)
+    error: str = ""  # a poll goes on past a comment it could not answer, and says why
 
 
 def _bot_login(ctx: Context) -> str:
@@ -251,12 +252,13 @@ def _bot_login(ctx: Context) -> str:
         return ""  # unknown: `[bot]` logins are still skipped, and the reply will say why not
 
 
-def answer(ctx: Context, event: CommentEvent) -> Answer:
-    """Read the comment's commands, check who wrote it, carry them out, reply once."""
+def answer(ctx: Context, event: CommentEvent, bot_login: str | None = None) -> Answer:
+    """Read the comment's commands, check who wrote it, carry them out, reply once.
+    `bot_login`: the bot's account when the caller knows it (asked of GitHub otherwise)."""
     commands = commands_in(event.body)
     if not commands:
         return Answer(event, silent_because="no command in the comment")
-    if is_bot(event, _bot_login(ctx)):
+    if is_bot(event, _bot_login(ctx) if bot_login is None else bot_login):
         return Answer(event, silent_because=f"a comment by a bot ({event.login})")
     from bot.github import threads
 
@@ -288,6 +290,11 @@ def poll(ctx: Context, repo: str, since: datetime) -> list[Answer]:
 
     comments = threads.recent_comments(ctx.gh, repo, since)
     me = _bot_login(ctx).lower()
+    if not me:  # its replies could not be told from others': every poll would answer again
+        raise ParetobotError(
+            "cannot tell which comments are the bot's (GET /user is not allowed to this token): "
+            "set PARETOBOT_BOT_LOGIN to the login its replies are written by"
+        )
     answered: dict[int, datetime] = {}
     for c in comments:
         found = _REPLY_OF.match(c.body)
@@ -300,10 +307,16 @@ def poll(ctx: Context, repo: str, since: datetime) -> list[Answer]:
             continue  # no command, or the reply is as new as the comment's last edit
         event = CommentEvent(
             action="edited" if c.updated_at > c.created_at else "created",
-            repo=repo, number=c.number, is_pull=threads.is_pull(ctx.gh, repo, c.number),
-            comment_id=c.id, body=c.body, login=c.login, user_type=c.user_type, url=c.url,
+            repo=repo, number=c.number, is_pull=False, comment_id=c.id, body=c.body,
+            login=c.login, user_type=c.user_type, url=c.url,
         )  # fmt: skip
-        done.append(answer(ctx, event))
+        if is_bot(event, me):
+            continue  # never answered, so looked at again by each poll: cheaply, here
+        try:
+            event = replace(event, is_pull=threads.is_pull(ctx.gh, repo, c.number))
+            done.append(answer(ctx, event, me))
+        except ParetobotError as exc:  # the next comment is still answered; this one next poll
+            done.append(Answer(event, error=str(exc)))
     return done
 
 

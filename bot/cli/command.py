@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from bot.cli.common import CliError, out, print_json
+from bot.cli.common import CliError, err, out, print_json
 
 
 def add_command_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -92,7 +92,7 @@ def cmd_command(args: argparse.Namespace) -> int:
             _print(args, result)
         if not results and not args.json:
             out.print(f"{repo}: no unanswered command since {plain(args.since)}", markup=False)
-        return 0
+        return 1 if any(r.error for r in results) else 0
     result = answer(ctx, event)
     if args.json:
         print_json(_json(result))
@@ -116,6 +116,7 @@ def _json(result: Any) -> dict[str, Any]:
         "url": result.url or None,
         "dispatches": list(result.dispatched),
         "reply": result.reply or None,
+        "error": result.error or None,
     }
 
 
@@ -124,6 +125,9 @@ def _print(args: argparse.Namespace, result: Any) -> None:
 
     event = result.event
     where = f"{event.repo}#{event.number} comment {event.comment_id} by {plain(event.login)}"
+    if result.error:
+        err.print(f"paretobot: {where}: {plain(result.error, 300)}", markup=False)
+        return
     if result.silent_because:
         out.print(f"{where}: no reply ({result.silent_because})", markup=False)
         return
