@@ -1,7 +1,8 @@
 """Maintainers' commands from GitHub comments: `/paretobot ack|ignore|note|reopen` on a change's
 comment (triage), `/paretobot bench` on a pull request or a tracking issue (benchmark jobs), and
 `/paretobot help`. Each comment gets one reply, edited in place when the comment is edited or its
-event delivered again.
+event delivered again. `poll` finds the comments to answer through the API (what
+.github/workflows/commands.yml runs: no comment starts a workflow); `answer` answers one.
 
 Who may command: only people whose permission on the repository is admin, maintain or write, as
 GitHub's collaborator-permission endpoint says (the payload's `author_association` says nothing
