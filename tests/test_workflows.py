@@ -180,6 +180,15 @@ def requests_actions_read(path: Path) -> bool:
     )
 
 
+def grants_publish(path: Path) -> bool:
+    """A called workflow whose only job writing issues is its `publish` job: its caller must
+    grant that write (a called job gets no more than its caller's job holds, and GitHub checks
+    every job when the run starts, so the publish job failed while the caller held read only)."""
+    jobs = load(path).get("jobs", {})
+    writers = [n for n, j in jobs.items() if (j.get("permissions") or {}).get("issues") == "write"]
+    return writers == ["publish"]
+
+
 def problems(path: Path) -> list[str]:
     """Every way a workflow breaks the project's rules (empty when it keeps them all)."""
     doc, text = load(path), path.read_text(encoding="utf-8")
@@ -212,6 +221,9 @@ def problems(path: Path) -> list[str]:
             # publishing job alone, which reads no benchmark output
             if (name, scope, level) == ("publish", "issues", "write"):
                 continue
+            target = local_target(job.get("uses", ""), path.parent)
+            if (scope, level) == ("issues", "write") and target and grants_publish(target):
+                continue
             if scope not in ALLOWED_PERMISSIONS or level not in ("read", "none"):
                 out.append(f"{where}: permission {scope}: {level} is more than read access")
         steps = job.get("steps") or []
@@ -226,6 +238,18 @@ def problems(path: Path) -> list[str]:
             target = local_target(uses, path.parent)
             if not reads_other_run and not (target and requests_actions_read(target)):
                 out.append(f"{where}: actions: read without reading another run's artifacts")
+        called = local_target(uses, path.parent) if uses else None
+        if called:
+            # GitHub's rule: a called job may hold no more than the calling job grants, checked
+            # for every called job when the run starts (before any if:)
+            rank = {"none": 0, "read": 1, "write": 2}
+            for job_name, called_job in (load(called).get("jobs") or {}).items():
+                for scope, level in (called_job.get("permissions") or {}).items():
+                    if rank.get(level, 0) > rank.get(perms.get(scope, "none"), 0):
+                        out.append(
+                            f"{where}: {called.name} job {job_name} requests {scope}: {level}, "
+                            f"which this job does not grant"
+                        )
         if uses and not local_target(uses, path.parent) and not PINNED.match(uses):
             out.append(f"{where}: reusable workflow {uses} is not pinned to a full SHA")
         if "uses" not in job and "timeout-minutes" not in job:
