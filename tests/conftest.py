@@ -89,3 +89,23 @@ def paretobot(capsys, db_url):
 
 def load_json(path: Path):
     return json.loads(path.read_text())
+
+
+def vllm_watch_configs(tmp_path: Path, bench: str, jobs_per_day: int) -> Path:
+    """The packaged configs, watching vLLM only, dispatching to `bench`'s benchmark.yml with a
+    small budget: the team folder the watcher and the command tests run with."""
+    import shutil
+
+    import yaml
+
+    from bot.config import config_dir
+
+    configs = tmp_path / "configs"
+    shutil.copytree(config_dir(), configs)
+    upstreams = yaml.safe_load((configs / "upstreams.yaml").read_text())
+    vllm = "vllm-project/vllm"
+    upstreams["upstreams"] = [u for u in upstreams["upstreams"] if u["repo"] == vllm]
+    upstreams["budget"] = {"jobs_per_event": 4, "jobs_per_day": jobs_per_day, "repeats": 3}
+    upstreams["benchmark"] = {"repo": bench, "workflow": "benchmark.yml", "ref": "main"}
+    (configs / "upstreams.yaml").write_text(yaml.safe_dump(upstreams))
+    return configs

@@ -7,18 +7,16 @@ On SQLite and, where configured, PostgreSQL."""
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 import requests.adapters
-import yaml
+from conftest import vllm_watch_configs
 from test_h200 import RESULTS
 from test_workflows import WORKFLOWS, events, load, triggers
 
 from bot.app.commands import REPLY_MARKER, commands_in, quoted_ids
-from bot.config import config_dir
 from bot.config.matrix import load_matrix
 from bot.config.upstreams import load_upstreams
 from bot.plan import feeds
@@ -59,13 +57,7 @@ def world(github_standin, tmp_path, monkeypatch):
         merge_commit_sha=MERGE_SHA, files=["vllm/v1/attention/mla.py"],
     )  # fmt: skip
     s.add_pull(VLLM, OPEN, "[Perf] Try a new kernel", head_sha=HEAD_SHA, user="outsider")
-    configs = tmp_path / "configs"
-    shutil.copytree(config_dir(), configs)
-    upstreams = yaml.safe_load((configs / "upstreams.yaml").read_text())
-    upstreams["upstreams"] = [u for u in upstreams["upstreams"] if u["repo"] == VLLM]
-    upstreams["budget"] = {"jobs_per_event": 4, "jobs_per_day": 6, "repeats": 3}
-    upstreams["benchmark"] = {"repo": BENCH, "workflow": "benchmark.yml", "ref": "main"}
-    (configs / "upstreams.yaml").write_text(yaml.safe_dump(upstreams))
+    configs = vllm_watch_configs(tmp_path, BENCH, jobs_per_day=6)
     for name, value in {
         "GITHUB_API_URL": s.url,
         "GITHUB_TOKEN": "test-token",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,9 +15,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import yaml
+from conftest import vllm_watch_configs
 
 from bot import store
-from bot.config import config_dir
 
 pytest_plugins = ["standin.plugin"]
 
@@ -56,13 +55,7 @@ def world(github_standin, tmp_path, monkeypatch):
             VLLM, number, title, merged_at=merged, updated_at=merged, files=files,
             labels=labels, merge_commit_sha=f"{number:040d}",
         )  # fmt: skip
-    configs = tmp_path / "configs"
-    shutil.copytree(config_dir(), configs)
-    upstreams = yaml.safe_load((configs / "upstreams.yaml").read_text())
-    upstreams["upstreams"] = [u for u in upstreams["upstreams"] if u["repo"] == VLLM]
-    upstreams["budget"] = {"jobs_per_event": 4, "jobs_per_day": 100, "repeats": 3}
-    upstreams["benchmark"] = {"repo": BENCH, "workflow": "benchmark.yml", "ref": "main"}
-    (configs / "upstreams.yaml").write_text(yaml.safe_dump(upstreams))
+    configs = vllm_watch_configs(tmp_path, BENCH, jobs_per_day=100)
     for name, value in {
         "GITHUB_API_URL": s.url,
         "GITHUB_TOKEN": "test-token",
