@@ -137,8 +137,7 @@ class AnalysisPolicy(Strict):
                 policy = policy._with(o)
             except ValidationError as exc:
                 raise ConfigError(
-                    f"analysis.yaml: the overrides matching {config.slug} together: "
-                    f"{describe(exc)}"
+                    f"analysis.yaml: the overrides matching {config.slug} together: {describe(exc)}"
                 ) from None
         return policy
 
