@@ -109,3 +109,15 @@ def vllm_watch_configs(tmp_path: Path, bench: str, jobs_per_day: int) -> Path:
     upstreams["benchmark"] = {"repo": bench, "workflow": "benchmark.yml", "ref": "main"}
     (configs / "upstreams.yaml").write_text(yaml.safe_dump(upstreams))
     return configs
+
+
+def watch_github(monkeypatch, tmp_path: Path, url: str, bench: str, jobs_per_day: int) -> None:
+    """Point paretobot at the GitHub stand-in at `url`, with `vllm_watch_configs` in force."""
+    configs = vllm_watch_configs(tmp_path, bench, jobs_per_day)
+    for name, value in {
+        "GITHUB_API_URL": url,
+        "GITHUB_TOKEN": "test-token",
+        "PARETOBOT_CONFIGS": str(configs),
+        "PARETOBOT_GITHUB_BACKOFF": "0.01",
+    }.items():
+        monkeypatch.setenv(name, value)

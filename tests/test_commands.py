@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 import requests.adapters
-from conftest import vllm_watch_configs
+from conftest import watch_github
 from test_h200 import RESULTS
 from test_workflows import WORKFLOWS, events, load, triggers
 
@@ -57,14 +57,7 @@ def world(github_standin, tmp_path, monkeypatch):
         merge_commit_sha=MERGE_SHA, files=["vllm/v1/attention/mla.py"],
     )  # fmt: skip
     s.add_pull(VLLM, OPEN, "[Perf] Try a new kernel", head_sha=HEAD_SHA, user="outsider")
-    configs = vllm_watch_configs(tmp_path, BENCH, jobs_per_day=6)
-    for name, value in {
-        "GITHUB_API_URL": s.url,
-        "GITHUB_TOKEN": "test-token",
-        "PARETOBOT_CONFIGS": str(configs),
-        "PARETOBOT_GITHUB_BACKOFF": "0.01",
-    }.items():
-        monkeypatch.setenv(name, value)
+    watch_github(monkeypatch, tmp_path, s.url, BENCH, jobs_per_day=6)
     monkeypatch.delenv("PARETOBOT_DISPATCH_TOKEN", raising=False)
     return s
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import yaml
-from conftest import vllm_watch_configs
+from conftest import watch_github
 
 from bot import store
 
@@ -55,14 +55,7 @@ def world(github_standin, tmp_path, monkeypatch):
             VLLM, number, title, merged_at=merged, updated_at=merged, files=files,
             labels=labels, merge_commit_sha=f"{number:040d}",
         )  # fmt: skip
-    configs = vllm_watch_configs(tmp_path, BENCH, jobs_per_day=100)
-    for name, value in {
-        "GITHUB_API_URL": s.url,
-        "GITHUB_TOKEN": "test-token",
-        "PARETOBOT_CONFIGS": str(configs),
-        "PARETOBOT_GITHUB_BACKOFF": "0.01",
-    }.items():
-        monkeypatch.setenv(name, value)
+    watch_github(monkeypatch, tmp_path, s.url, BENCH, jobs_per_day=100)
     return s
 
 
