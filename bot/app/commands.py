@@ -39,6 +39,7 @@ from sqlalchemy.engine import Engine
 from bot.config.matrix import MatrixJob
 from bot.config.upstreams import UpstreamsFile
 from bot.errors import ParetobotError
+from bot.github.events import CommentEvent, comment_event, read_payload
 from bot.model import Build, Job, UpstreamEvent, utc_now
 from bot.report.triage import COMMAND
 from bot.text import md
@@ -73,74 +74,8 @@ class Refused(ParetobotError):
 # ---- reading the comment --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CommentEvent:
-    """An `issue_comment` webhook payload, as much of it as commands need."""
-
-    action: str  # created | edited
-    repo: str  # owner/name
-    number: int  # the issue or pull request
-    is_pull: bool
-    comment_id: int
-    body: str
-    login: str
-    user_type: str  # User | Bot | Organization
-    url: str = ""
-
-
-def _field(doc: Any, *path: str) -> Any:
-    value = doc
-    for key in path:
-        if not isinstance(value, Mapping) or key not in value:
-            raise CommandError(f"the comment event has no {'.'.join(path)}")
-        value = value[key]
-    return value
-
-
-def _text(doc: Any, *path: str, empty: bool = False) -> str:
-    value = _field(doc, *path)
-    if not isinstance(value, str) or (not value and not empty):
-        raise CommandError(f"the comment event's {'.'.join(path)} is not a non-empty string")
-    return value
-
-
-def _number(doc: Any, *path: str) -> int:
-    value = _field(doc, *path)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise CommandError(f"the comment event's {'.'.join(path)} is not a positive number")
-    return value
-
-
-def comment_event(payload: Any, event_name: str = "issue_comment") -> CommentEvent | None:
-    """The comment of an `issue_comment` payload that was created or edited; None for any other
-    event or action (a deleted comment commands nothing)."""
-    if event_name and event_name != "issue_comment":
-        return None
-    action = _text(payload, "action")
-    if action not in ("created", "edited"):
-        return None
-    issue = _field(payload, "issue")
-    body = _field(payload, "comment", "body")
-    return CommentEvent(
-        action=action,
-        repo=_text(payload, "repository", "full_name"),
-        number=_number(payload, "issue", "number"),
-        is_pull=isinstance(issue, Mapping) and issue.get("pull_request") is not None,
-        comment_id=_number(payload, "comment", "id"),
-        body=body if isinstance(body, str) else "",
-        login=_text(payload, "comment", "user", "login"),
-        user_type=str(_field(payload, "comment", "user").get("type") or ""),
-        url=str(_field(payload, "comment").get("html_url") or ""),
-    )
-
-
 def read_event_file(path: Path, event_name: str = "issue_comment") -> CommentEvent | None:
-    try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        why = type(exc).__name__
-        raise CommandError(f"{path}: cannot read the comment event ({why})") from None
-    return comment_event(payload, event_name)
+    return comment_event(read_payload(path), event_name)
 
 
 def is_bot(event: CommentEvent, bot_login: str = "") -> bool:

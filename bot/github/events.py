@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,13 @@ def _text(doc: Any, *path: str) -> str:
     value = _get(doc, *path)
     if not isinstance(value, str) or not value:
         raise EventError(f"payload field {'.'.join(path)} is not a non-empty string")
+    return value
+
+
+def _number(doc: Any, *path: str) -> int:
+    value = _get(doc, *path)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise EventError(f"payload field {'.'.join(path)} is not a positive number")
     return value
 
 
@@ -114,9 +122,51 @@ def event_from_payload(name: str, payload: Any) -> UpstreamEvent | None:
     return reader(payload, _text(payload, "repository", "full_name"))
 
 
-def read_event_file(path: Path, name: str) -> UpstreamEvent | None:
+def read_payload(path: Path) -> Any:
+    """A webhook payload file (e.g. $GITHUB_EVENT_PATH) as JSON."""
     try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise EventError(f"{path}: cannot read the event payload: {exc}") from None
-    return event_from_payload(name, payload)
+
+
+def read_event_file(path: Path, name: str) -> UpstreamEvent | None:
+    return event_from_payload(name, read_payload(path))
+
+
+@dataclass(frozen=True)
+class CommentEvent:
+    """An `issue_comment` webhook payload, as much of it as maintainers' commands need."""
+
+    action: str  # created | edited
+    repo: str  # owner/name
+    number: int  # the issue or pull request
+    is_pull: bool
+    comment_id: int
+    body: str
+    login: str
+    user_type: str  # User | Bot | Organization
+    url: str = ""
+
+
+def comment_event(payload: Any, event_name: str = "issue_comment") -> CommentEvent | None:
+    """The comment of an `issue_comment` payload that was created or edited; None for any other
+    event or action (a deleted comment commands nothing)."""
+    if event_name and event_name != "issue_comment":
+        return None
+    action = _text(payload, "action")
+    if action not in ("created", "edited"):
+        return None
+    issue = _get(payload, "issue")
+    body = _get(payload, "comment", "body")
+    return CommentEvent(
+        action=action,
+        repo=_text(payload, "repository", "full_name"),
+        number=_number(payload, "issue", "number"),
+        is_pull=isinstance(issue, Mapping) and issue.get("pull_request") is not None,
+        comment_id=_number(payload, "comment", "id"),
+        body=body if isinstance(body, str) else "",
+        login=_text(payload, "comment", "user", "login"),
+        user_type=str(_get(payload, "comment", "user").get("type") or ""),
+        url=str(_get(payload, "comment").get("html_url") or ""),
+    )
