@@ -298,3 +298,19 @@ def test_processes_recording_one_change_at_once_store_it_once(engine, db_url, re
     assert [w.exitcode for w in workers] == [0, 0, 0, 0]
     (change,) = rows.load_changes(engine)
     assert [e.action for e in rows.events(engine, change.key)] == ["detected"]
+
+
+def test_a_step_between_builds_without_start_times_is_recorded_too(paretobot, engine):
+    """Builds whose runs state no start time are ordered as stored and count as in the window:
+    twelve of them are twelve builds for the detector, not one."""
+    from test_publish import runs, stored
+
+    from bot.model import Build
+
+    for i in range(12):
+        build = Build("vllm", f"v0.{i + 10}.0")
+        stored(engine, runs(build, 1.0 if i < 6 else 0.8, n=2), f"u{i}.json")
+    digest = paretobot("digest", "--since", "2026-11-05", "--until", "2026-11-20", "--json")
+    assert digest.code == 0, digest.err
+    (step,) = digest.json()["history_steps"]
+    assert (step["baseline"]["version"], step["candidate"]["version"]) == ("v0.15.0", "v0.16.0")

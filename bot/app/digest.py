@@ -166,8 +166,7 @@ def history_steps(
     found = []
     for config, group in select.by_config(sweeps).items():
         mine = policy.for_config(config)
-        builds = {t for _, t in build_times(group)}
-        if len(builds) < 2 * mine.changepoints.min_size:
+        if len(build_times(group)) < 2 * mine.changepoints.min_size:
             continue
         h = history(group, mine)
         for change in triage.changepoints(h):
