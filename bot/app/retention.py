@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +15,6 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 
 from bot import store
-from bot.analysis import select
 from bot.errors import ParetobotError
 from bot.model import Build, ConfigKey, same_commit
 from bot.store import retention
@@ -84,10 +82,7 @@ def prune(
         raise RetentionError(f"--keep: '{unknown[0]}' is not one of {', '.join(KEEPS)}")
     times = retention.run_times(engine)
     old = {run for run, at in times.items() if at is not None and at < older_than}
-    sweeps = store.load_sweeps(engine, include_excluded=True)
-    by_run: dict[str, set[tuple[ConfigKey, Build]]] = defaultdict(set)
-    for s in sweeps:
-        by_run[s.run_id].add((s.config, s.build))
+    by_run, latest = retention.measured(engine)
 
     def runs_where(test: Callable[[ConfigKey, Build], bool]) -> set[str]:
         return {r for r in old if any(test(c, b) for c, b in by_run[r])}
@@ -105,9 +100,6 @@ def prune(
             ),
         )
     )
-    latest = {
-        config: select.latest_build(group) for config, group in select.by_config(sweeps).items()
-    }
     reasons.append(
         ("their configuration's latest build", runs_where(lambda c, b: latest.get(c) == b))
     )

@@ -3,13 +3,14 @@ called by `paretobot prune` for runs nothing refers to). The store is append-onl
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from bot.model import as_utc
+from bot.model import Build, ConfigKey, as_utc
 from bot.store.engine import writing
 from bot.store.schema import (
     copies_table,
@@ -40,6 +41,27 @@ def run_times(engine: Engine) -> dict[str, datetime | None]:
         at = started.get(run_id) or first.get(run_id)
         out[run_id] = None if at is None else as_utc(at)
     return out
+
+
+def measured(
+    engine: Engine,
+) -> tuple[dict[str, set[tuple[ConfigKey, Build]]], dict[ConfigKey, Build]]:
+    """What each run measured (configuration, build), and each configuration's latest build (of
+    its most recently stored sweep, as `select.latest_build`), excluded runs included: read from
+    the sweeps alone, not their points."""
+    from bot.store.listing import stored_builds, stored_configs
+
+    configs, builds = dict(stored_configs(engine)), dict(stored_builds(engine))
+    s = sweeps_table
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(s.c.run_id, s.c.config_id, s.c.build_id).order_by(s.c.id))
+        by_run: dict[str, set[tuple[ConfigKey, Build]]] = defaultdict(set)
+        latest: dict[ConfigKey, Build] = {}
+        for run_id, config_id, build_id in rows:
+            pair = configs[config_id], builds[build_id]
+            by_run[run_id].add(pair)
+            latest[pair[0]] = pair[1]
+    return by_run, latest
 
 
 def _chunks(ids: list) -> list[list]:
