@@ -143,6 +143,7 @@ def test_what_cannot_be_judged_safe_is_one_line_and_deletes_nothing(paretobot, e
     store.save_bisection(engine, "b2", "running", "{not json")
     for args, line in (
         (("--keep", "logs"), "--keep: 'logs' is not one of releases, baselines, changes"),
+        (("--older-than", "soon"), "--older-than: 'soon' is not 7d, 24h, 2w or an ISO date"),
         ((), "an open bisection's state cannot be read, so what it measures is unknown: "
              "nothing pruned"),
     ):  # fmt: skip

@@ -83,7 +83,7 @@ def cmd_command(args: argparse.Namespace) -> int:
         from datetime import UTC, datetime
 
         from bot.app.commands import poll
-        from bot.cli.publish import parse_since
+        from bot.cli.common import parse_since
 
         results = poll(ctx, repo, parse_since(args.since, datetime.now(UTC)))
         if args.json:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import ParetobotError
@@ -61,3 +63,34 @@ def print_json(value: Any) -> None:
     an escaped bracket: the same value to any JSON parser, no command to the runner."""
     text = json.dumps(_strict(value), indent=2, default=str, allow_nan=False)
     print(text.replace("##[", "##\\u005b"))
+
+
+_SPAN = re.compile(r"(\d+)\s*([hdw])")
+_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+
+
+def _span(text: str) -> timedelta | None:
+    found = _SPAN.fullmatch(text.strip().lower())
+    return timedelta(**{_UNITS[found.group(2)]: int(found.group(1))}) if found else None
+
+
+def parse_since(text: str, until: datetime, option: str = "--since") -> datetime:
+    """'7d', '24h', '2w' before `until`, or an ISO date or time (naive is UTC)."""
+    span = _span(text)
+    return until - span if span is not None else parse_when(text, option)
+
+
+def parse_ahead(text: str, now: datetime, option: str = "--until") -> datetime:
+    """'30d', '2w' after `now` (an ignore that lapses), or an ISO date or time as given."""
+    span = _span(text)
+    return now + span if span is not None else parse_when(text, option)
+
+
+def parse_when(text: str, option: str = "--until") -> datetime:
+    from bot.model import as_utc
+
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise CliError(f"{option}: '{text}' is not 7d, 24h, 2w or an ISO date") from None
+    return as_utc(when)

@@ -7,21 +7,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.cli.common import CliError, err, out, print_json
+from bot.cli.common import CliError, err, out, parse_since, parse_when, print_json
 from bot.text import plain
 
 if TYPE_CHECKING:
     from bot.app.publish import Target
     from bot.notify import Delivery
     from bot.publish import Outcome
-
-_SPAN = re.compile(r"(\d+)\s*([hdw])")
-_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 
 
 def add_publish_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -164,24 +160,6 @@ def alert_failures(deliveries: list[Delivery]) -> int:
             markup=False,
         )
     return 1 if failed else 0
-
-
-def parse_since(text: str, until: datetime) -> datetime:
-    """'7d', '24h', '2w' before `until`, or an ISO date or time (naive is UTC)."""
-    span = _SPAN.fullmatch(text.strip().lower())
-    if span:
-        return until - timedelta(**{_UNITS[span.group(2)]: int(span.group(1))})
-    return parse_when(text, "--since")
-
-
-def parse_when(text: str, option: str = "--until") -> datetime:
-    from bot.model import as_utc
-
-    try:
-        when = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise CliError(f"{option}: '{text}' is not 7d, 24h, 2w or an ISO date") from None
-    return as_utc(when)
 
 
 def _bisections(path: str | None) -> list[Any] | None:

@@ -62,13 +62,13 @@ def cmd_prune(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from bot.app.retention import prune
-    from bot.cli.publish import parse_since
+    from bot.cli.common import parse_since
     from bot.store import open_store
 
     keep = [] if args.keep.strip().lower() == "none" else [
         k.strip().lower() for k in args.keep.split(",") if k.strip()
     ]  # fmt: skip
-    cutoff = parse_since(args.older_than, datetime.now(UTC))
+    cutoff = parse_since(args.older_than, datetime.now(UTC), "--older-than")
     done = prune(
         open_store(args.db), older_than=cutoff, keep=keep, pins=args.pin, dry_run=args.dry_run
     )

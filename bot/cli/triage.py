@@ -124,14 +124,10 @@ def cmd_change_show(args: argparse.Namespace) -> int:
 
 
 def _until(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    from bot.cli.publish import _SPAN, parse_since
+    from bot.cli.common import parse_ahead
 
-    now = datetime.now(UTC)
-    if _SPAN.fullmatch(text.strip().lower()):  # "30d": a span forward from now
-        return now + (now - parse_since(text, now))
-    return parse_since(text, now)  # a date: as given (act refuses one in the past)
+    # a date is taken as given: act refuses one in the past
+    return parse_ahead(text, datetime.now(UTC)) if text else None
 
 
 def actor_name(given: str | None) -> str:
