@@ -155,6 +155,7 @@ def test_two_publishers_at_once_leave_one_comment_per_change(issue):
     for t in threads:
         t.join(30)
     assert len(results) == 2
+    assert issue.broken_holds == 0, "the second publisher never listed: no race was made"
     posted = [r for m, r, s in issue.requests if m == "POST" and s == 201]
     # both created the first comment (the race the hold makes certain); the second one too,
     # unless one publisher's listing after its create already saw the other's (timing: CI saw 3)

@@ -12,7 +12,6 @@ HTTP plumbing is in server.py, endpoints in routes*.py, state in records.py, JSO
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import random
 import re
@@ -65,6 +64,7 @@ class GitHubStandIn:
         self._injected: list[tuple[str, str, str]] = []
         self._errors: list[str] = []
         self._holds: list[_Hold] = []
+        self.broken_holds = 0
         self._server: ThreadingHTTPServer | None = None
         self._port: int | None = None
 
@@ -265,10 +265,12 @@ class GitHubStandIn:
             c = next(c for c in self.repo(repo).comments if c.id == comment_id)
             c.body, c.updated_at = body, at or records.iso(self.clock())
 
-    def hold(self, method: str, path: str, parties: int, timeout: float = 10.0) -> None:
+    def hold(self, method: str, path: str, parties: int, timeout: float = 60.0) -> None:
         """Let the next `parties` requests of `method` whose path matches the regex `path` wait
         for one another before any is answered: a race made certain (e.g. two publishers that
-        both list the comments before either creates one). After `timeout` seconds they go on."""
+        both list the comments before either creates one). After `timeout` seconds they go on,
+        and `broken_holds` counts it, so a test can tell the race it meant from one that never
+        happened (a loaded CI machine once took more than 10 s to bring the second party)."""
         with self._lock:
             barrier = threading.Barrier(parties, timeout=timeout)
             self._holds.append(_Hold(method.upper(), re.compile(path), barrier, parties))
@@ -371,8 +373,11 @@ class GitHubStandIn:
                 return
             hold.left -= 1
         # the others never came (a broken barrier): answer anyway, as a server would
-        with contextlib.suppress(threading.BrokenBarrierError):
+        try:
             hold.barrier.wait()
+        except threading.BrokenBarrierError:
+            with self._lock:
+                self.broken_holds += 1
 
     def _take_fault(self, method: str, path: str) -> str | None:
         with self._lock:
