@@ -6,7 +6,8 @@ Four layers, all offline:
 2. check-jsonschema validates every workflow against GitHub's workflow schema;
 3. the properties the project relies on are asserted directly on the parsed YAML (pins, empty
    top-level permissions, least job permissions, no fork code on self-hosted runners, no persisted
-   credentials, no `${{ }}` in scripts, bash, no caches on self-hosted runners);
+   credentials, no `${{ }}` in scripts, bash, no caches on self-hosted runners, Pages writes only
+   in the job that deploys with actions/deploy-pages to the github-pages environment);
 4. a deliberately bad workflow proves that zizmor and the checks of (3) report it.
 """
 
@@ -35,6 +36,10 @@ HOSTED = re.compile(r"^(ubuntu|windows|macos)-[\w.-]+$")  # GitHub-hosted runner
 PR_TRIGGERS = {"pull_request", "pull_request_target"}
 FORBIDDEN_TRIGGERS = {"pull_request_target", "workflow_run"}
 ALLOWED_PERMISSIONS = {"contents", "actions"}
+# The writes a GitHub Pages deployment needs, held only by a job that deploys (see deploys_pages).
+PAGES_PERMISSIONS = {("pages", "write"), ("id-token", "write")}
+DEPLOY_PAGES = "actions/deploy-pages@"
+UPLOAD_PAGES = "actions/upload-pages-artifact@"
 
 BAD_WORKFLOW = """\
 name: bad
@@ -53,6 +58,54 @@ jobs:
           key: pip
       - run: echo "${{ github.event.pull_request.title }}"
         shell: sh
+"""
+
+# Pages writes where they do not belong: a build job that runs code holding pages: write, a
+# deploy job without the github-pages environment holding id-token: write, and a deploy job that
+# also runs a script. Only `deploy` keeps the rules.
+BAD_PAGES_WORKFLOW = """\
+name: bad-pages
+on: workflow_dispatch
+permissions: {}
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    timeout-minutes: 5
+    permissions: {contents: read, pages: write}
+    steps:
+      - run: mkdir site && echo hi > site/index.html
+        shell: bash
+      - uses: actions/upload-pages-artifact@fc324d3547104276b827a68afc52ff2a11cc49c9 # v5.0.0
+        with:
+          path: site/
+  sneaky:
+    needs: build
+    runs-on: ubuntu-latest
+    timeout-minutes: 5
+    permissions: {id-token: write}
+    steps:
+      - uses: actions/deploy-pages@cd2ce8fcbc39b97be8ca5fce6e763baed58fa128 # v5.0.0
+  busy:
+    needs: build
+    runs-on: ubuntu-latest
+    timeout-minutes: 5
+    permissions: {pages: write, id-token: write}
+    environment: github-pages
+    steps:
+      - run: echo a script with an OIDC token
+        shell: bash
+      - uses: actions/deploy-pages@cd2ce8fcbc39b97be8ca5fce6e763baed58fa128 # v5.0.0
+  deploy:
+    needs: build
+    runs-on: ubuntu-latest
+    timeout-minutes: 5
+    permissions: {pages: write, id-token: write}
+    environment:
+      name: github-pages
+      url: ${{ steps.deployment.outputs.page_url }}
+    steps:
+      - id: deployment
+        uses: actions/deploy-pages@cd2ce8fcbc39b97be8ca5fce6e763baed58fa128 # v5.0.0
 """
 
 
@@ -189,6 +242,20 @@ def grants_publish(path: Path) -> bool:
     return writers == ["publish"]
 
 
+def environment_name(job: dict) -> str | None:
+    env = job.get("environment")
+    return env.get("name") if isinstance(env, dict) else env
+
+
+def deploys_pages(job: dict) -> bool:
+    """A job that deploys to GitHub Pages: it uses actions/deploy-pages and declares the
+    github-pages environment (whose protection rules then decide which branches may deploy)."""
+    steps = job.get("steps") or []
+    return environment_name(job) == "github-pages" and any(
+        str(s.get("uses", "")).startswith(DEPLOY_PAGES) for s in steps
+    )
+
+
 def problems(path: Path) -> list[str]:
     """Every way a workflow breaks the project's rules (empty when it keeps them all)."""
     doc, text = load(path), path.read_text(encoding="utf-8")
@@ -224,10 +291,23 @@ def problems(path: Path) -> list[str]:
             target = local_target(job.get("uses", ""), path.parent)
             if (scope, level) == ("issues", "write") and target and grants_publish(target):
                 continue
+            # the Pages writes: in the job that deploys to the github-pages environment alone
+            if (scope, level) in PAGES_PERMISSIONS:
+                if not deploys_pages(job):
+                    out.append(
+                        f"{where}: permission {scope}: {level} outside a job that deploys with "
+                        f"actions/deploy-pages to the github-pages environment"
+                    )
+                continue
             if scope not in ALLOWED_PERMISSIONS or level not in ("read", "none"):
                 out.append(f"{where}: permission {scope}: {level} is more than read access")
         steps = job.get("steps") or []
         uses = job.get("uses", "")
+        if set(perms.items()) & PAGES_PERMISSIONS and any(
+            not str(s.get("uses", "")).startswith(DEPLOY_PAGES) for s in steps
+        ):
+            # no checkout, no script, no other action sees the Pages token or the OIDC token
+            out.append(f"{where}: holds Pages writes but runs steps besides actions/deploy-pages")
         if perms.get("actions") == "read":
             # Only to read another run's artifacts, here or in the called workflow.
             reads_other_run = any(
@@ -368,6 +448,52 @@ def test_publishers_of_one_tracking_issue_never_overlap():
     assert step["env"]["PARETOBOT_BOT_LOGIN"] == "${{ vars.PARETOBOT_BOT_LOGIN }}"
 
 
+def test_digest_publishes_the_site_to_pages():
+    """The digest workflow builds the site with `paretobot site` (read access only), uploads it
+    with upload-pages-artifact, and a job that needs that one deploys it with deploy-pages, alone
+    holding the Pages writes, in the github-pages environment; no deploy is ever cancelled."""
+    doc = load(WORKFLOWS / "digest.yml")
+    assert doc["concurrency"]["cancel-in-progress"] is False
+    jobs = doc["jobs"]
+
+    def runs(job: dict, text: str) -> list[dict]:
+        return [s for s in job.get("steps") or [] if text in str(s.get("run", ""))]
+
+    def uses(job: dict, action: str) -> list[dict]:
+        return [s for s in job.get("steps") or [] if str(s.get("uses", "")).startswith(action)]
+
+    builders = [n for n, j in jobs.items() if runs(j, "paretobot site ")]
+    (builder,) = builders
+    build = jobs[builder]
+    assert build["permissions"] == {"contents": "read"}
+    (step,) = runs(build, "paretobot site ")
+    assert re.search(r"paretobot site site\b.*--title ", step["run"])
+    assert step["env"]["PARETOBOT_DB"] == "${{ secrets.PARETOBOT_DB }}"
+    # installed with the postgresql extra, as the digest job is
+    assert runs(build, "'.[postgresql]'")
+    (upload,) = uses(build, UPLOAD_PAGES)
+    assert upload["with"]["path"].rstrip("/") == "site"
+    assert not any(uses(j, UPLOAD_PAGES) for n, j in jobs.items() if n != builder)
+
+    deployers = [n for n, j in jobs.items() if uses(j, DEPLOY_PAGES)]
+    (deployer,) = deployers
+    deploy = jobs[deployer]
+    needs = deploy.get("needs", [])
+    assert builder in ([needs] if isinstance(needs, str) else needs)
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    (step,) = uses(deploy, DEPLOY_PAGES)
+    assert deploy["environment"] == {
+        "name": "github-pages",
+        "url": f"${{{{ steps.{step['id']}.outputs.page_url }}}}",
+    }
+    if "concurrency" in deploy:
+        assert deploy["concurrency"]["cancel-in-progress"] is False
+    # no other job holds a Pages write
+    for name, job in jobs.items():
+        if name != deployer:
+            assert not set((job.get("permissions") or {}).items()) & PAGES_PERMISSIONS, name
+
+
 # ---- 4. the audits bite ----------------------------------------------------------------------
 
 
@@ -401,6 +527,18 @@ def test_the_structural_checks_report_a_bad_workflow(bad_repo):
         "permissions None are not an explicit per-scope mapping",
     ):
         assert expected in found, f"{expected!r} not reported:\n{found}"
+
+
+def test_the_structural_checks_report_pages_writes_outside_the_deploy_job(bad_repo):
+    (bad_repo / "pages.yml").write_text(BAD_PAGES_WORKFLOW, encoding="utf-8")
+    assert problems(bad_repo / "pages.yml") == [
+        "job build: permission pages: write outside a job that deploys with actions/deploy-pages "
+        "to the github-pages environment",
+        "job build: holds Pages writes but runs steps besides actions/deploy-pages",
+        "job sneaky: permission id-token: write outside a job that deploys with "
+        "actions/deploy-pages to the github-pages environment",
+        "job busy: holds Pages writes but runs steps besides actions/deploy-pages",
+    ]
 
 
 def test_a_pull_request_cannot_reach_self_hosted_runners_through_a_call(tmp_path):
