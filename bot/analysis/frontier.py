@@ -104,3 +104,27 @@ def log_curves(frontiers: Sequence[Frontier], levels: np.ndarray) -> np.ndarray:
 def matched_summary(frontier: Frontier, span: tuple[float, float]) -> float:
     """A run's mean log throughput over the span: what the headline compares run by run."""
     return float(log_curves([frontier], grid(span))[0].mean())
+
+
+def band(frontiers: Sequence[Frontier], levels: int = 32) -> list[tuple[float, float, float]]:
+    """How far repeats of one build spread: (interactivity, lowest, highest throughput/GPU)
+    among the runs' own frontiers, at log-spaced levels across the range any run reaches, kept
+    where two or more runs reach that level. Empty with fewer than two runs: one run has no
+    spread to draw, and a band drawn from it would look like certainty."""
+    ranges = [f.interactivity_range for f in frontiers]
+    spans = [r for r in ranges if r is not None]
+    if len(spans) < 2:
+        return []
+    lo, hi = min(r[0] for r in spans), max(r[1] for r in spans)
+    xs = grid((lo, hi), levels) if hi > lo else np.array([lo])
+    ys = np.array([throughput_at(f, xs) for f in frontiers if f.points])
+    reached = (~np.isnan(ys)).sum(axis=0) >= 2
+    if not reached.any():
+        return []
+    low = np.nanmin(np.where(reached, ys, np.inf), axis=0)
+    high = np.nanmax(np.where(reached, ys, -np.inf), axis=0)
+    return [
+        (float(x), float(a), float(b))
+        for x, a, b, ok in zip(xs, low, high, reached, strict=True)
+        if ok
+    ]

@@ -15,7 +15,7 @@ from bot.analysis.history import History, history
 from bot.analysis.suspect import SuspectPoint, without_suspect
 from bot.analysis.verdict import Verdict, judge
 from bot.app import listing
-from bot.config import load_policy, load_prices
+from bot.config import AnalysisPolicy, PriceTable, load_policy, load_prices
 from bot.model import ConfigKey, Frontier, Run, Sweep
 
 
@@ -107,6 +107,24 @@ def same_hosts(
     return on_base, on_cand, note if left else ""
 
 
+def verdict_between(
+    base: list[Sweep],
+    cand: list[Sweep],
+    history: list[Sweep],
+    policy: AnalysisPolicy,
+    prices: PriceTable | None,
+    runs: Mapping[str, Run],
+) -> Verdict:
+    """The verdict `paretobot compare` gives between two builds' sweeps of one configuration
+    (`history`: all its sweeps, for the noise of other builds): runs matched by host first."""
+    base, cand, note = same_hosts(base, cand, runs)
+    v = judge(base, cand, policy, history=history, prices=prices)
+    if note and v.comparison is not None:
+        c = v.comparison
+        v = replace(v, comparison=replace(c, notes=(*c.notes, note)))
+    return v
+
+
 def verdicts(
     engine: Engine,
     baseline: str,
@@ -123,12 +141,7 @@ def verdicts(
     for key, sweeps in grouped(engine, config).items():
         base, cand = select.pick(sweeps, baseline), select.pick(sweeps, candidate)
         if base and cand:
-            base, cand, note = same_hosts(base, cand, runs)
-            v = judge(base, cand, policy.for_config(key), history=sweeps, prices=prices)
-            if note and v.comparison is not None:
-                c = v.comparison
-                v = replace(v, comparison=replace(c, notes=(*c.notes, note)))
-            found.append(v)
+            found.append(verdict_between(base, cand, sweeps, policy.for_config(key), prices, runs))
     if not found:
         raise select.SelectionError(
             f"no configuration has results for both '{baseline}' and '{candidate}' "

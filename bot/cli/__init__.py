@@ -28,6 +28,7 @@ from bot.cli.results import (
 )
 from bot.cli.run import add_run_job_parser
 from bot.cli.runs import add_runs_parser
+from bot.cli.site import add_site_parser
 from bot.cli.store import add_store_parser
 from bot.cli.triage import add_triage_parsers
 from bot.cli.watch import cmd_watch
@@ -149,6 +150,7 @@ def _parser() -> argparse.ArgumentParser:
     quar.set_defaults(func=cmd_quarantine)
 
     add_publish_parsers(sub, common)
+    add_site_parser(sub, common)
     add_triage_parsers(sub, common)
     add_notify_parser(sub, common)
     add_command_parser(sub, common)

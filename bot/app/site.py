@@ -1,0 +1,183 @@
+"""The dashboard: each configuration's results, verdicts, histories and triaged changes gathered
+from the store, one configuration at a time, and written as a static site by bot/report/site.py.
+
+Comparisons are computed here, at build time, by the same code as `paretobot compare`
+(bot/app/judge.verdict_between), for the pairs of builds people pick (`compare_pairs`). The page
+does not estimate anything itself: a second implementation of the statistics in JavaScript
+would be a second contract to keep equal to the first, and would give a different interval the
+first time the two drifted apart.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from bot.analysis import select
+from bot.analysis.frontier import band, frontier_of
+from bot.analysis.history import BY_BUILD, BY_DATE, History, history
+from bot.analysis.suspect import without_suspect
+from bot.analysis.verdict import Verdict, usable
+from bot.app import triage
+from bot.app.digest import build_times
+from bot.app.judge import grouped, runs_by_id, verdict_between
+from bot.config import AnalysisPolicy, PriceTable, load_policy, load_prices
+from bot.model import Build, Change, ConfigKey, Frontier, Run, Sweep, utc_now
+
+# Every ordered pair among a configuration's newest builds is compared; older builds are
+# compared with the build after them and with the newest (what people ask of an old build).
+# 12 builds: 132 pairs, a few milliseconds each; a configuration with 200 builds stays bounded.
+PAIRED_BUILDS = 12
+STALE_AFTER = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class BuildSeen:
+    """One build of a configuration, oldest first, with when its runs started (where known)."""
+
+    build: Build
+    first: datetime | None
+    last: datetime | None
+    runs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ConfigPage:
+    """What one configuration's page and its comparisons are made of."""
+
+    config: ConfigKey
+    builds: tuple[BuildSeen, ...]
+    sweeps: tuple[Sweep, ...]
+    policy: AnalysisPolicy
+    frontiers: dict[int, Frontier]  # per build index: its runs pooled, trusted points only
+    bands: dict[int, list[tuple[float, float, float]]]  # per build index, with 2+ runs
+    verdicts: dict[tuple[int, int], Verdict]  # (baseline index, candidate index)
+    histories: tuple[History, ...]  # by build, by run date
+    changes: tuple[Change, ...]
+    runs: dict[str, Run] = field(default_factory=dict)  # the records of this config's runs
+
+    @property
+    def latest(self) -> Verdict | None:
+        """The newest build judged against the one before it (what the overview shows)."""
+        n = len(self.builds)
+        return self.verdicts.get((n - 2, n - 1)) if n >= 2 else None
+
+
+@dataclass(frozen=True)
+class SiteFacts:
+    """What the overview says about the whole store."""
+
+    title: str
+    generated: datetime
+    newest_run: datetime | None  # staleness is measured back from here, not from today
+    stale_after: timedelta
+    changes: tuple[Change, ...]
+    runs: dict[str, Run]
+
+
+@dataclass(frozen=True)
+class Built:
+    folder: Path
+    configs: int
+    pages: int
+    pairs: int
+    seconds: float
+
+
+def compare_pairs(n: int, paired: int = PAIRED_BUILDS) -> list[tuple[int, int]]:
+    """The (baseline, candidate) build indices compared for a configuration of `n` builds."""
+    recent = range(max(0, n - paired), n)
+    pairs = {(a, b) for a in recent for b in recent if a != b}
+    for a in range(max(0, n - paired)):
+        pairs |= {(a, a + 1), (a + 1, a), (a, n - 1), (n - 1, a)}
+    return sorted(pairs)
+
+
+def gather_config(
+    config: ConfigKey,
+    group: Sequence[Sweep],
+    policy: AnalysisPolicy,
+    prices: PriceTable | None,
+    runs: Mapping[str, Run],
+    changes: Sequence[Change] = (),
+    paired: int = PAIRED_BUILDS,
+) -> ConfigPage:
+    """One configuration's page: its builds in order, frontiers, bands, verdicts, histories."""
+    seen = []
+    for build, first in build_times(group):
+        mine = [s for s in group if s.build == build]
+        times = [s.started_at for s in mine if s.started_at is not None]
+        ids = tuple(dict.fromkeys(s.run_id for s in mine))
+        seen.append(BuildSeen(build, first, max(times) if times else None, ids))
+    frontiers, bands = {}, {}
+    for i, b in enumerate(seen):
+        side = [usable(s, policy) for s in group if s.build == b.build]
+        kept, _ = without_suspect([s for s in side if s.points], policy.suspect_rise)
+        kept = [s for s in kept if s.points]
+        if kept:
+            frontiers[i] = frontier_of(kept, prices)
+            by_run: dict[str, list[Sweep]] = {}
+            for s in kept:
+                by_run.setdefault(s.run_id, []).append(s)
+            bands[i] = band([frontier_of(ss) for ss in by_run.values()])
+    verdicts = {}
+    for a, b in compare_pairs(len(seen), paired):
+        base = select.of_build(list(group), seen[a].build)
+        cand = select.of_build(list(group), seen[b].build)
+        verdicts[a, b] = verdict_between(base, cand, list(group), policy, prices, runs)
+    known = {s.run_id for s in group}
+    return ConfigPage(
+        config=config,
+        builds=tuple(seen),
+        sweeps=tuple(group),
+        policy=policy,
+        frontiers=frontiers,
+        bands=bands,
+        verdicts=verdicts,
+        histories=(history(group, policy, by=BY_BUILD), history(group, policy, by=BY_DATE)),
+        changes=tuple(changes),
+        runs={r: runs[r] for r in known if r in runs},
+    )
+
+
+def build_site(
+    engine: Engine,
+    out: Path,
+    *,
+    config: str | None = None,
+    title: str = "paretobot",
+    stale_after: timedelta = STALE_AFTER,
+    now: datetime | None = None,
+) -> Built:
+    """Write the site for every stored configuration (matching `config`) into `out`."""
+    from bot.report import site
+
+    start = time.perf_counter()
+    groups = grouped(engine, config)
+    policy, prices, runs = load_policy(), load_prices(), runs_by_id(engine)
+    by_config: dict[ConfigKey, list[Change]] = {}
+    for c in triage.listing(engine):
+        by_config.setdefault(c.config, []).append(c)
+    times = [s.started_at for g in groups.values() for s in g if s.started_at is not None]
+    facts = SiteFacts(
+        title=title,
+        generated=now or utc_now(),
+        newest_run=max(times, default=None),
+        stale_after=stale_after,
+        changes=tuple(c for key, cs in by_config.items() if key in groups for c in cs),
+        runs=runs,
+    )
+    writer = site.SiteWriter(out, facts)
+    pairs = 0
+    for key, group in groups.items():
+        mine = by_config.get(key, [])
+        page = gather_config(key, group, policy.for_config(key), prices, runs, mine)
+        writer.add(page)
+        pairs += len(page.verdicts)
+    pages = writer.finish()
+    return Built(out, len(groups), pages, pairs, time.perf_counter() - start)
