@@ -49,11 +49,13 @@ def test_the_wheel_carries_every_file_the_code_reads(wheel):
     data = [
         p
         for p in project_files()
-        if p.startswith(("bot/defaults/", "bot/report/templates/")) and not p.endswith(".py")
+        if p.startswith(("bot/defaults/", "bot/report/templates/", "bot/report/site_assets/"))
+        and not p.endswith(".py")
     ]
     assert any(p.endswith("configs/analysis.yaml") for p in data)
     assert any(p.endswith("recipes/vllm.yaml") for p in data)
     assert any(p.endswith("examples/vllm-cpu/run-a/c1.json") for p in data)
+    assert any(p.endswith("site_assets/plotly-basic.min.js") for p in data)
     with zipfile.ZipFile(wheel) as archive:
         shipped = set(archive.namelist())
     assert sorted(set(data) - shipped) == []
@@ -110,6 +112,12 @@ def test_the_installed_wheel_runs_from_an_empty_folder(wheel, tmp_path):
     assert frontier.returncode == 0 and json.loads(frontier.stdout), frontier.stderr
     last = demo.stdout.strip().splitlines()[-1]
     assert last.startswith("digest (markdown): "), last
+    # the dashboard from the demo's store: its pages, data and the charting library it serves
+    site = run(paretobot, "site", "site")
+    assert site.returncode == 0 and "open site/index.html" in site.stdout, site.stderr
+    assert (empty / "site" / "assets" / "plotly-basic.min.js").stat().st_size > 1_000_000
+    assert len(list((empty / "site").glob("config-*.html"))) == len(json.loads(
+        run(paretobot, "configs", "--json").stdout))  # fmt: skip
 
     # the CI gate on a seeded 15% regression, inside GitHub Actions
     cpu = ["--hardware", "cpu", "--gpus", "1", "--framework", "vllm", "--isl", "128",
