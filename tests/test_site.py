@@ -351,3 +351,71 @@ def test_pairs_compared_at_build_time():
     n = PAIRED_BUILDS + 2
     assert len(compare_pairs(n)) == 12 * 11 + 8
     assert (0, 5) not in compare_pairs(n) and (1, 2) in compare_pairs(n)
+
+
+# ---- a fleet-sized site ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fleet_site(tmp_path_factory) -> Path:
+    """700 configurations (35 models x 5 GPUs x 4 tensor-parallel sizes), two builds each, from
+    InferenceX agg_bmk.json lists built on a real entry (benchmarks/listing.py's fleet)."""
+    from benchmarks.listing import write_fleet
+
+    tmp = tmp_path_factory.mktemp("fleet")
+    files = tmp / "files"
+    files.mkdir()
+    write_fleet(files, models=35, runs=2)
+    db = ["--db", f"sqlite:///{tmp}/store.db"]
+    assert run("ingest", files, *db) == 0
+    assert run("site", tmp / "site", *db) == 0
+    return tmp / "site"
+
+
+def test_a_fleet_filters_and_searches(fleet_site, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    assert len(list(fleet_site.glob("config-*.html"))) == 700
+    browser.get((fleet_site / "index.html").as_uri())
+    shown = lambda: browser.find_element(By.ID, "shown").text  # noqa: E731
+    wait(browser, lambda d: shown() == "700 of 700 configurations shown")
+    Select(browser.find_element(By.CSS_SELECTOR, "select[data-facet=hardware]")).select_by_value(
+        "h100"
+    )
+    wait(browser, lambda d: shown() == "140 of 700 configurations shown")
+    browser.find_element(By.ID, "q").send_keys("model07")
+    wait(browser, lambda d: shown() == "4 of 700 configurations shown")
+    visible = [
+        r.text
+        for r in browser.find_elements(By.CSS_SELECTOR, "#configs tbody tr")
+        if r.is_displayed()
+    ]
+    assert len(visible) == 4 and all("model07" in r and "/h100/" in r for r in visible)
+    # the filtered view is a link too
+    filtered = browser.current_url
+    assert "hardware=h100" in filtered and "q=model07" in filtered
+    browser.get("about:blank")
+    browser.get(filtered)
+    wait(browser, lambda d: shown() == "4 of 700 configurations shown")
+    browser.find_element(By.CSS_SELECTOR, "button[type=reset]").click()
+    wait(browser, lambda d: shown() == "700 of 700 configurations shown")
+    # by keyboard alone: Tab reaches the skip link first, then the search box, which filters
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get((fleet_site / "index.html").as_uri())
+    ActionChains(browser).send_keys(Keys.TAB).perform()
+    assert browser.switch_to.active_element.text == "Skip to content"
+    for _ in range(10):
+        if browser.switch_to.active_element.get_attribute("id") == "q":
+            break
+        ActionChains(browser).send_keys(Keys.TAB).perform()
+    assert browser.switch_to.active_element.get_attribute("id") == "q"
+    ActionChains(browser).send_keys("model12").perform()
+    wait(browser, lambda d: shown() == "20 of 700 configurations shown")
+    next(
+        a for a in browser.find_elements(By.CSS_SELECTOR, "#configs a") if a.is_displayed()
+    ).click()
+    wait(browser, lambda d: drawn(d, "pareto") > 0 and drawn(d, "history") > 0)
+    assert errors(browser) == []
