@@ -47,9 +47,10 @@ TPS = (1, 2, 4, 8)
 CONCURRENCIES = (4, 8, 16, 32, 64, 128)
 
 
-def write_fleet(folder: Path, models: int, runs: int) -> int:
+def write_fleet(folder: Path, models: int, runs: int, per_build: int = 1) -> int:
     """One folder per day (the run, dated by its name), one file each with every configuration;
-    the build changes every day. Returns the number of points written."""
+    the build changes every `per_build` days (its repeats, each a little off the others).
+    Returns the number of points written."""
     template = json.loads(TEMPLATE.read_text())[0]
     template["offloading"] = "none"
     written = 0
@@ -65,8 +66,11 @@ def write_fleet(folder: Path, models: int, runs: int) -> int:
                             hw=hw,
                             tp=tp,
                             conc=conc,
-                            image=f"vllm/vllm-openai-rocm:v0.{20 + day}.0",
-                            tput_per_gpu=100.0 * conc**0.8 * (1 + 0.01 * day),
+                            image=f"vllm/vllm-openai-rocm:v0.{20 + day // per_build}.0",
+                            tput_per_gpu=100.0
+                            * conc**0.8
+                            * (1 + 0.01 * (day // per_build))
+                            * (1 + 0.01 * ((m + tp + conc + day) % 3 - 1)),
                             mean_intvty=120.0 / conc**0.5,
                         )
                         entries.append(entry)
