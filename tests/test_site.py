@@ -285,6 +285,9 @@ def test_a_shared_link_to_a_configuration_not_in_the_site_says_so(real_site, bro
     wait(browser, lambda d: "No configuration" in d.find_element(By.ID, "status").text)
     browser.get((real_site / "compare.html").as_uri() + "#c=../../etc/passwd")
     wait(browser, lambda d: "No configuration" in d.find_element(By.ID, "status").text)
+    # the one thing the browser tried to load: the well-formed id's missing file, nothing else
+    (missing,) = errors(browser)
+    assert "data/000000000000.js" in missing and "ERR_FILE_NOT_FOUND" in missing
 
 
 # ---- the site's files, without a browser ------------------------------------------------------

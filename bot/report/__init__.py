@@ -182,26 +182,30 @@ def estimate_json(e: Estimate | None) -> dict[str, Any] | None:
     return None if e is None else asdict(e)
 
 
-def comparison_json(c: Comparison) -> dict[str, Any]:
-    return {
+def comparison_json(c: Comparison, *, curves: bool = True) -> dict[str, Any]:
+    """The comparison as `compare --json` gives it; without `curves`, less what a page that
+    holds the points already never shows: the interpolated profile and both frontiers."""
+    shown = {
         "overlap": list(c.overlap) if c.overlap else None,
         "matched": estimate_json(c.matched),
         "peak": estimate_json(c.peak),
         "reach": estimate_json(c.reach),
         "targets": {str(k): estimate_json(v) for k, v in c.targets.items()},
-        "profile": [
-            {"interactivity": level.interactivity, **asdict(level.estimate)} for level in c.profile
-        ],
         "crossing": c.crossing,
         "regions": [asdict(r) for r in c.regions],
         "suspect": [asdict(p) for p in c.suspect],
         "costs": [asdict(row) | {"change": row.change} for row in c.costs],
-        "baseline_frontier": [asdict(p) for p in c.baseline_frontier.points],
-        "candidate_frontier": [asdict(p) for p in c.candidate_frontier.points],
         "baseline_runs": list(c.baseline_frontier.run_ids),
         "candidate_runs": list(c.candidate_frontier.run_ids),
         "notes": list(c.notes),
     }
+    if curves:
+        shown["profile"] = [
+            {"interactivity": level.interactivity, **asdict(level.estimate)} for level in c.profile
+        ]
+        shown["baseline_frontier"] = [asdict(p) for p in c.baseline_frontier.points]
+        shown["candidate_frontier"] = [asdict(p) for p in c.candidate_frontier.points]
+    return shown
 
 
 def noise_json(noise: NoiseModel | None) -> dict[str, Any] | None:
@@ -220,7 +224,9 @@ def _run_ids(v: Verdict) -> list[str]:
     return [*c.baseline_frontier.run_ids, *c.candidate_frontier.run_ids] if c else []
 
 
-def verdict_json(v: Verdict, runs: Mapping[str, Run] | None = None) -> dict[str, Any]:
+def verdict_json(
+    v: Verdict, runs: Mapping[str, Run] | None = None, *, curves: bool = True
+) -> dict[str, Any]:
     return {
         "config": config_json(v.config),
         "baseline": build_json(v.baseline),
@@ -229,7 +235,7 @@ def verdict_json(v: Verdict, runs: Mapping[str, Run] | None = None) -> dict[str,
         "reason": v.reason,
         "failed_concurrencies": list(v.failed_concurrencies),
         "repeats_needed": v.repeats_needed,
-        "comparison": comparison_json(v.comparison) if v.comparison else None,
+        "comparison": comparison_json(v.comparison, curves=curves) if v.comparison else None,
         "noise": noise_json(v.noise),
         "run_health": run_health(_run_ids(v), runs or {}),
         "runs": runs_json(v, runs),

@@ -109,13 +109,10 @@ def compare_command(config: ConfigKey, base: Build, cand: Build) -> str:
 def _slim_verdict(v: Verdict, runs: dict[str, Run], confidence: float) -> dict[str, Any]:
     """verdict_json without what the page has already (the points) or never shows (the
     interpolated profile), plus the headline sentence and the command that gives it again."""
-    shown = verdict_json(v, runs)
+    shown = verdict_json(v, runs, curves=False)
     shown.pop("config")
     c = shown.get("comparison")
     if c is not None and v.comparison is not None:
-        for heavy in ("profile", "baseline_frontier", "candidate_frontier"):
-            c.pop(heavy, None)
-        c["suspect"] = len(c["suspect"])
         cmp = v.comparison
         named = {"peak": cmp.peak, "matched": cmp.matched, "reach": cmp.reach}
         shown_as = [(c[k], e) for k, e in named.items()]
