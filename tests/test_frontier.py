@@ -67,3 +67,21 @@ def test_frontier_of_repeats_is_their_union():
 def test_frontier_refuses_mixed_builds():
     with pytest.raises(ValueError, match="one configuration and one build"):
         frontier_of([sweep(pt(1, 1, 1)), sweep(pt(1, 1, 1), build=Build("vllm", "0.2"))])
+
+
+def test_band_is_the_spread_of_the_runs_frontiers_where_two_reach():
+    from bot.analysis.frontier import band
+    from bot.model import Build, ConfigKey, Frontier, FrontierPoint
+
+    key, build = ConfigKey("m", "fp8", "h200", "vllm", 1024, 1024, 8), Build("vllm", "1")
+
+    def run(*points: tuple[float, float]) -> Frontier:
+        return Frontier(key, build, tuple(FrontierPoint(x, y, 1) for x, y in points))
+
+    one, two = run((10, 100), (20, 50)), run((10, 110), (40, 20))
+    # levels 10, 20, 40: at 20 the second run is log-log between (10, 110) and (40, 20), half
+    # way in log x: 110 * (20/110)^0.5; at 40 only the second run reaches, so no band there
+    (at10, at20) = band([one, two], levels=3)
+    assert at10 == pytest.approx((10, 100, 110))
+    assert at20 == pytest.approx((20, math.sqrt(110 * 20), 50))
+    assert band([one]) == [] and band([one, run()]) == []

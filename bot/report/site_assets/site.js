@@ -132,14 +132,15 @@
     d.point_columns.forEach(function (c, i) {
       C[c] = i;
     });
-    builds.forEach(function (bi, k) {
+    // a build keeps its colour and marker on every page: they follow its place in the history
+    builds.forEach(function (bi) {
       var b = d.builds[bi];
       var name = esc(b.label);
       var band = d.bands[String(bi)];
       if (band && band.length) {
         traces.push({
           type: "scatter", mode: "lines", fill: "toself", hoverinfo: "skip", showlegend: false,
-          legendgroup: b.id, line: { width: 0 }, fillcolor: color(k), opacity: 0.18,
+          legendgroup: b.id, line: { width: 0 }, fillcolor: color(bi), opacity: 0.18,
           x: band.map(function (p) { return p[0]; }).concat(band.map(function (p) { return p[0]; }).reverse()),
           y: band.map(function (p) { return p[1]; }).concat(band.map(function (p) { return p[2]; }).reverse()),
           name: name + " (spread of runs)",
@@ -148,7 +149,7 @@
       var front = d.frontiers[String(bi)] || [];
       traces.push({
         type: "scatter", mode: "lines", name: name + " frontier", legendgroup: b.id,
-        line: { color: color(k), width: 2.5 },
+        line: { color: color(bi), width: 2.5 },
         x: front.map(function (p) { return p.interactivity; }),
         y: front.map(function (p) { return p.tput_per_gpu; }),
         hoverinfo: "skip",
@@ -167,9 +168,9 @@
           type: "scatter", mode: "markers", legendgroup: b.id, showlegend: false,
           name: name + " · " + esc(run),
           marker: {
-            color: color(k), size: 9, line: { width: 1.5, color: color(k) },
+            color: color(bi), size: 9, line: { width: 1.5, color: color(bi) },
             symbol: mine.map(function (r) {
-              return symbol(k) + (r[C.usable] && !r[C.suspect] ? "" : "-open");
+              return symbol(bi) + (r[C.usable] && !r[C.suspect] ? "" : "-open");
             }),
           },
           x: mine.map(function (r) { return r[C.interactivity]; }),
