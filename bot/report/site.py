@@ -113,6 +113,8 @@ def _slim_verdict(v: Verdict, runs: dict[str, Run], confidence: float) -> dict[s
     shown.pop("config")
     c = shown.get("comparison")
     if c is not None and v.comparison is not None:
+        # which points were left out, and why, the page shows on the points themselves
+        c["suspect"] = len(c["suspect"])
         cmp = v.comparison
         named = {"peak": cmp.peak, "matched": cmp.matched, "reach": cmp.reach}
         shown_as = [(c[k], e) for k, e in named.items()]
