@@ -47,10 +47,18 @@ TPS = (1, 2, 4, 8)
 CONCURRENCIES = (4, 8, 16, 32, 64, 128)
 
 
-def write_fleet(folder: Path, models: int, runs: int, per_build: int = 1) -> int:
+def write_fleet(
+    folder: Path,
+    models: int,
+    runs: int,
+    per_build: int = 1,
+    step_at: int | None = None,
+    step: float = 1.0,
+) -> int:
     """One folder per day (the run, dated by its name), one file each with every configuration;
-    the build changes every `per_build` days (its repeats, each a little off the others).
-    Returns the number of points written."""
+    the build changes every `per_build` days (its repeats, each a little off the others), and
+    from build `step_at` on every throughput is `step` times what it was. Returns the number of
+    points written."""
     template = json.loads(TEMPLATE.read_text())[0]
     template["offloading"] = "none"
     written = 0
@@ -70,9 +78,17 @@ def write_fleet(folder: Path, models: int, runs: int, per_build: int = 1) -> int
                             tput_per_gpu=100.0
                             * conc**0.8
                             * (1 + 0.01 * (day // per_build))
-                            * (1 + 0.01 * ((m + tp + conc + day) % 3 - 1)),
+                            * (1 + 0.01 * ((m + tp + conc + day) % 3 - 1))
+                            * (step if step_at is not None and day // per_build >= step_at else 1),
                             mean_intvty=120.0 / conc**0.5,
                         )
+                        # slower per user at higher concurrency: a frontier, not one column
+                        slower = (conc / 8) ** 0.5
+                        for key, value in template.items():
+                            if key.endswith("_tpot"):
+                                entry[key] = value * slower
+                            elif key.endswith("_intvty"):
+                                entry[key] = value / slower
                         entries.append(entry)
         run = folder / f"2026-06-{day + 1:02d}"
         run.mkdir()

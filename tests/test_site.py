@@ -422,3 +422,47 @@ def test_a_fleet_filters_and_searches(fleet_site, browser):
     ).click()
     wait(browser, lambda d: drawn(d, "pareto") > 0 and drawn(d, "history") > 0)
     assert errors(browser) == []
+
+
+# ---- history: a step, found and marked -----------------------------------------------------------
+
+
+def test_history_marks_a_step_and_the_change_recorded_for_it(browser, tmp_path):
+    """Ten builds, two runs each, every throughput 15% lower from the seventh build on (and a
+    1% rise per build, and jitter, as benchmarks/listing.py writes them)."""
+    from selenium.webdriver.common.by import By
+
+    from benchmarks.listing import write_fleet
+
+    files = tmp_path / "files"
+    files.mkdir()
+    write_fleet(files, models=1, runs=20, per_build=2, step_at=6, step=0.85)
+    db = ["--db", f"sqlite:///{tmp_path}/store.db", "--config", "model00/fp4/h200/vllm/tp8"]
+    assert run("ingest", files, db[0], db[1]) == 0
+    assert run("digest", "--since", "3650d", *db) == 0
+    assert run("site", tmp_path / "site", *db) == 0
+    (page,) = (tmp_path / "site").glob("config-*.html")
+    text = page.read_text()
+    browser.get(page.as_uri())
+    wait(browser, lambda d: drawn(d, "history") > 0)
+    # the change point: at the seventh build, the median level after it against the median
+    # before (builds 0-5 at 1.00..1.05 of the base, builds 6-9 at 0.85 x 1.06..1.09), within the
+    # 1% jitter
+    (line,) = [p for p in text.splitlines() if "Change point at" in p]
+    assert "vllm-openai-rocm:v0.26.0" in line
+    change = float(line.split(": ")[1].split("%")[0])
+    expected = (0.85 * statistics.median([1.06, 1.07, 1.08, 1.09])) / statistics.median(
+        [1.00, 1.01, 1.02, 1.03, 1.04, 1.05]
+    ) - 1
+    assert abs(change - expected * 100) < 1
+    marks = [
+        e.get_attribute("textContent")
+        for e in browser.find_elements(By.CSS_SELECTOR, "#history .annotation-text")
+    ]
+    assert f"step {change:+.1f}%" in marks
+    # and the change the digest recorded for that step, with the same figure
+    assert f"regression {change:+.1f}%" in marks
+    # over run dates: one value per run, 20 of them
+    browser.find_element(By.CSS_SELECTOR, "input[value=date]").click()
+    wait(browser, lambda d: d.find_element(By.ID, "history").get_attribute("data-points") == "20")
+    assert errors(browser) == []

@@ -114,12 +114,16 @@
     var node = document.getElementById(id);
     if (!node || !window.Plotly) return;
     var base = {
-      margin: { l: 70, r: 20, t: 20, b: 60 },
+      margin: { l: 70, r: 20, t: 30, b: 60 },
       font: { family: "system-ui, sans-serif", size: 13 },
       legend: { orientation: "h", y: -0.25 },
       hovermode: "closest",
     };
-    window.Plotly.react(node, traces, Object.assign(base, layout), PLOT_CONFIG);
+    var all = Object.assign(base, layout);
+    // long build names: the axis takes the room its labels need rather than cutting them
+    all.xaxis = Object.assign({ automargin: true }, all.xaxis);
+    all.yaxis = Object.assign({ automargin: true }, all.yaxis);
+    window.Plotly.react(node, traces, all, PLOT_CONFIG);
     node.setAttribute("data-traces", String(traces.length));
   }
 
@@ -240,7 +244,7 @@
       hoverinfo: "text+y",
     }], {
       xaxis: { title: { text: by === "date" ? "run date" : "build" }, type: by === "date" ? "date" : "category" },
-      yaxis: { title: { text: "peak throughput per GPU (tok/s)" }, rangemode: "tozero" },
+      yaxis: { title: { text: esc(h.measure) }, rangemode: "tozero" },
       shapes: shapes, annotations: notes, showlegend: false,
     });
     keepTable("history", "history-" + by + ".csv", ["label", "at", "runs", "value", "low", "high", "failures"],
