@@ -299,7 +299,7 @@ def _data(site: Path, config_id: str) -> dict:
     return json.loads(text[len("PB.add(") : -3])
 
 
-def test_the_pages_give_the_estimates_paretobot_compare_gives(real_site, paretobot, capsys):
+def test_the_pages_give_the_estimates_paretobot_compare_gives(real_site, capsys):
     """Every precomputed pair of the H200 configuration against `paretobot compare --json`."""
     db = f"sqlite:///{real_site.parent}/store.db"
     index = json.loads((real_site / "data" / "index.js").read_text()[len("PB.index(") : -3])
@@ -309,9 +309,10 @@ def test_the_pages_give_the_estimates_paretobot_compare_gives(real_site, paretob
     assert len(data["compare"]) == len(builds) * (len(builds) - 1)  # 3 builds: every order
     for pair, shown in data["compare"].items():
         base, cand = (builds[i]["selector"] for i in pair.split("-"))
-        done = paretobot("compare", "--config", LLAMA, "--baseline", base, "--candidate", cand,
-                         "--json", "--db", db)  # fmt: skip
-        (verdict,) = done.json()
+        capsys.readouterr()
+        assert run("compare", "--config", LLAMA, "--baseline", base, "--candidate", cand,
+                   "--json", "--db", db) == 0  # fmt: skip
+        (verdict,) = json.loads(capsys.readouterr().out)
         assert (shown["verdict"], shown["reason"]) == (verdict["verdict"], verdict["reason"])
         if verdict["comparison"]:
             assert shown["comparison"]["peak"]["ratio"] == verdict["comparison"]["peak"]["ratio"]
@@ -323,21 +324,26 @@ def test_the_pages_give_the_estimates_paretobot_compare_gives(real_site, paretob
         ]  # fmt: skip
 
 
-def test_out_must_be_empty_or_a_site_written_before(real_site, paretobot, tmp_path):
+def test_out_must_be_empty_or_a_site_written_before(real_site, capsys, tmp_path):
     db = f"sqlite:///{real_site.parent}/store.db"
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "notes.txt").write_text("keep me")
-    done = paretobot("site", mine, "--db", db)
-    assert done.code == 1 and done.err.count("\n") == 1 and "not empty" in done.err
-    assert (mine / "notes.txt").read_text() == "keep me"
-    # a site written before is rewritten whole: a configuration gone leaves no page behind
+    capsys.readouterr()
+    assert run("site", mine, "--db", db) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not empty" in err and str(mine) in err
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+    # a site written before is replaced whole: a configuration gone leaves no page behind
     again = tmp_path / "again"
-    assert paretobot("site", again, "--db", db).code == 0
+    assert run("site", again, "--db", db) == 0
     before = len(list(again.glob("config-*.html")))
-    assert paretobot("site", again, "--db", db, "--config", LLAMA).code == 0
+    assert run("site", again, "--db", db, "--config", LLAMA) == 0
     assert before > 1 and len(list(again.glob("config-*.html"))) == 1
-    assert paretobot("site", tmp_path / "none", "--db", db, "--config", "nothing-like-it").code == 1
+    assert run("site", tmp_path / "none", "--db", db, "--config", "nothing-like-it") == 1
+    assert not (tmp_path / "none").exists()
+    # nothing left beside it: no half-written or moved-aside site
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["again", "mine"]
 
 
 def test_an_empty_store_is_one_line(paretobot, tmp_path):
@@ -466,3 +472,51 @@ def test_history_marks_a_step_and_the_change_recorded_for_it(browser, tmp_path):
     browser.find_element(By.CSS_SELECTOR, "input[value=date]").click()
     wait(browser, lambda d: d.find_element(By.ID, "history").get_attribute("data-points") == "20")
     assert errors(browser) == []
+
+
+def test_two_builds_at_once_each_leave_a_whole_site(real_site, tmp_path):
+    """Two `paretobot site` processes into one folder: the folder holds one whole site after,
+    and nothing half-written or moved aside is left beside it."""
+    import subprocess
+    import sys
+
+    db = f"sqlite:///{real_site.parent}/store.db"
+    out = tmp_path / "site"
+    command = [sys.executable, "-m", "bot.cli", "site", str(out), "--db", db]
+    procs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for _ in range(3)]  # fmt: skip
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    pages = {p.name for p in out.glob("config-*.html")}
+    data = {p.name.removesuffix(".js") for p in (out / "data").glob("*.js")} - {"index"}
+    assert len(pages) == len(list(real_site.glob("config-*.html"))) and data == {
+        n.removeprefix("config-").removesuffix(".html") for n in pages
+    }
+    assert (out / "index.html").is_file() and (out / "compare.html").is_file()
+
+
+def test_the_site_reads_either_engine(paretobot, tmp_path):
+    """The H200 runs in this test's store (SQLite, and PostgreSQL where CI runs one): the
+    eager-over-SDPA estimate the compare page shows is the one computed here."""
+    for setting in ("eager", "sdpa"):
+        folders = [H200 / f"{setting}-{r}" for r in ("r0", "r1", "r2")]
+        assert paretobot("ingest", *folders, "--framework-version", f"5.17.0+{setting}").code == 0
+    assert paretobot("ingest", H200 / "oom-r0").code == 0
+    done = paretobot("site", "--json", tmp_path / "site")
+    assert done.code == 0
+    site = Path(done.json()["folder"])
+    (data_file,) = (site / "data").glob("[0-9a-f]*.js")
+    data = _data(site, data_file.stem)
+    ids = {b["label"]: b["id"] for b in data["builds"]}
+    pair = data["compare"][f"{ids['transformers 5.17.0+sdpa']}-{ids['transformers 5.17.0+eager']}"]
+    eager = _geomean([max(r) for r in _throughputs("eager")])
+    sdpa = _geomean([max(r) for r in _throughputs("sdpa")])
+    assert pair["verdict"] == "improvement"
+    assert pair["comparison"]["peak"]["ratio"] == pytest.approx(eager / sdpa, rel=1e-9)
+    assert pair["comparison"]["peak"]["change"] == f"{(eager / sdpa - 1) * 100:+.1f}%"
+    # the out-of-memory build: its failed sweep, cause and all, on the page's data
+    (failed,) = data["failed_sweeps"]
+    assert failed["cause"] == "out-of-memory"
+    assert data["builds"][failed["build"]]["label"] == "transformers 5.17.0"

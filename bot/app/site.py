@@ -174,10 +174,14 @@ def build_site(
     )
     writer = site.SiteWriter(out, facts)
     pairs = 0
-    for key, group in groups.items():
-        mine = by_config.get(key, [])
-        page = gather_config(key, group, policy.for_config(key), prices, runs, mine)
-        writer.add(page)
-        pairs += len(page.verdicts)
-    pages = writer.finish()
+    try:
+        for key, group in groups.items():
+            mine = by_config.get(key, [])
+            page = gather_config(key, group, policy.for_config(key), prices, runs, mine)
+            writer.add(page)
+            pairs += len(page.verdicts)
+        pages = writer.finish()
+    except BaseException:
+        writer.abandon()
+        raise
     return Built(out, len(groups), pages, pairs, time.perf_counter() - start)

@@ -20,6 +20,7 @@ import hashlib
 import json
 import shlex
 import shutil
+import uuid
 from dataclasses import astuple
 from importlib import resources
 from pathlib import Path
@@ -287,15 +288,17 @@ class SiteWriter:
     """Writes the site one configuration at a time, then the overview and the compare page."""
 
     def __init__(self, out: Path, facts: Any) -> None:
-        self.out, self.facts = out, facts
+        self.final, self.facts = out, facts
         self.rows: list[dict[str, Any]] = []
-        _prepare(out)
-        assets = out / "assets"
-        assets.mkdir()
-        (out / "data").mkdir()
+        _check_out(out)
+        # written beside OUT and swapped in whole by finish(): a reader (or a web server) never
+        # meets half a site, and two builds at once each leave a whole one
+        self.out = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:12]}"
+        (self.out / "assets").mkdir(parents=True)
+        (self.out / "data").mkdir()
         root = resources.files("bot.report") / "site_assets"
         for name in ASSETS:
-            (assets / name).write_bytes((root / name).read_bytes())
+            (self.out / "assets" / name).write_bytes((root / name).read_bytes())
 
     def add(self, page: Any) -> None:
         data = config_data(page)
@@ -328,7 +331,12 @@ class SiteWriter:
                    failing=failing, stale=stale)  # fmt: skip
         self._page("compare.html", "site_compare.html.j2")
         (self.out / MARKER).write_text("written by paretobot site; rewritten as a whole\n")
+        _swap(self.out, self.final)
         return len(rows) + 2
+
+    def abandon(self) -> None:
+        """Remove the half-written site after a failure; OUT is left as it was."""
+        shutil.rmtree(self.out, ignore_errors=True)
 
     def _page(self, name: str, template: str, **values: Any) -> None:
         html = _HTML.get_template(template).render(facts=self.facts, **values)
@@ -359,20 +367,36 @@ def _failing(rows: list[dict[str, Any]], runs: dict[str, Run]) -> list[dict[str,
     return sorted(found.values(), key=lambda e: e["when"], reverse=True)
 
 
-def _prepare(out: Path) -> None:
-    """An empty (or new) folder, or a site this wrote before (rewritten whole, so a configuration
+def _check_out(out: Path) -> None:
+    """OUT must be new, empty, or a site this wrote before (replaced whole, so a configuration
     gone from the store leaves no page behind); anything else is refused, never deleted."""
     if out.exists() and not out.is_dir():
         raise SiteError(f"{out}: not a folder")
-    if out.exists() and any(out.iterdir()):
-        if not (out / MARKER).is_file():
-            raise SiteError(
-                f"{out}: not empty and not a site paretobot wrote (no {MARKER}); "
-                "give an empty or new folder"
-            )
-        for child in out.iterdir():
-            if child.is_dir() and not child.is_symlink():
-                shutil.rmtree(child)
-            else:
-                child.unlink()
-    out.mkdir(parents=True, exist_ok=True)
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise SiteError(
+            f"{out}: not empty and not a site paretobot wrote (no {MARKER}); "
+            "give an empty or new folder"
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+
+def _swap(work: Path, out: Path, tries: int = 20) -> None:
+    """Put the finished site `work` at `out` by renames: the old site moved aside, then removed.
+    A build that finishes at the same moment can take `out` between the two renames; then the
+    old one is moved aside again (each build leaves a whole site; the last one stays)."""
+    for _ in range(tries):
+        aside = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:12]}"
+        try:
+            out.rename(aside)
+        except FileNotFoundError:
+            aside = None
+        try:
+            work.rename(out)
+        except OSError:  # another build put its site there after we moved the old one aside
+            continue
+        finally:
+            if aside is not None:
+                shutil.rmtree(aside, ignore_errors=True)
+        return
+    shutil.rmtree(work, ignore_errors=True)
+    raise SiteError(f"{out}: other builds kept replacing it; nothing written")
