@@ -209,24 +209,24 @@ def test_reader_clicks_overview_configuration_compare(real_site, browser, tmp_pa
     shot = screenshot(browser, "site-configuration.png", tmp_path)
     assert not_blank(shot) > 50 and has_colour(shot, (0x00, 0x72, 0xB2))  # the first build drawn
 
-    # -> compare: SDPA against eager, picked as a reader does
+    # -> compare: eager (the older build) against SDPA, picked as a reader does
     browser.find_element(By.ID, "compare-link").click()
     wait(browser, lambda d: d.find_element(By.ID, "pick-base").get_attribute("value"))
     Select(browser.find_element(By.ID, "pick-base")).select_by_visible_text(
-        "transformers 5.17.0+sdpa"
-    )
-    Select(browser.find_element(By.ID, "pick-cand")).select_by_visible_text(
         "transformers 5.17.0+eager"
     )
-    wait(browser, lambda d: d.find_element(By.ID, "verdict").text.startswith("improvement"))
+    Select(browser.find_element(By.ID, "pick-cand")).select_by_visible_text(
+        "transformers 5.17.0+sdpa"
+    )
+    wait(browser, lambda d: d.find_element(By.ID, "verdict").text.startswith("regression"))
     wait(browser, lambda d: drawn(d, "compare-chart") > 0)
     peak = _peak_row(browser)
     eager = _geomean([max(r) for r in _throughputs("eager")])
     sdpa = _geomean([max(r) for r in _throughputs("sdpa")])
-    assert peak[1] == f"{(eager / sdpa - 1) * 100:+.1f}%"
-    assert (peak[3], peak[4], peak[5]) == (f"{sdpa:.2f}", f"{eager:.2f}", "3 vs 3")
+    assert peak[1] == f"{(sdpa / eager - 1) * 100:+.1f}%"
+    assert (peak[3], peak[4], peak[5]) == (f"{eager:.2f}", f"{sdpa:.2f}", "3 vs 3")
     low, high = (float(x.rstrip("%")) for x in peak[2].split(".."))
-    assert low < (eager / sdpa - 1) * 100 < high and low > 0
+    assert low < (sdpa / eager - 1) * 100 < high < 0
     # the chart's CSV: both builds' points, 18 rows under the header
     csv = browser.execute_script("return PB.csv('compare-chart')").splitlines()
     assert len(csv) == 19 and csv[0].startswith("build,run,repeat,concurrency")
@@ -238,11 +238,19 @@ def test_reader_clicks_overview_configuration_compare(real_site, browser, tmp_pa
     shared = browser.current_url
     browser.get("about:blank")
     browser.get(shared)
-    wait(browser, lambda d: d.find_element(By.ID, "verdict").text.startswith("improvement"))
+    wait(browser, lambda d: d.find_element(By.ID, "verdict").text.startswith("regression"))
     assert Select(browser.find_element(By.ID, "pick-base")).first_selected_option.text == (
-        "transformers 5.17.0+sdpa"
+        "transformers 5.17.0+eager"
     )
     assert _peak_row(browser) == peak
+    # the other way round was not estimated: the page says so and how to get it; Swap goes back
+    browser.find_element(By.ID, "swap").click()
+    wait(browser, lambda d: "press Swap" in d.find_element(By.ID, "status").text)
+    assert browser.find_element(By.ID, "command").text.endswith(
+        "--baseline 5.17.0+sdpa --candidate 5.17.0+eager"
+    )
+    browser.find_element(By.ID, "swap").click()
+    wait(browser, lambda d: d.find_element(By.ID, "verdict").text.startswith("regression"))
 
 
 def _peak_row(browser) -> list[str]:
@@ -306,7 +314,7 @@ def test_the_pages_give_the_estimates_paretobot_compare_gives(real_site, capsys)
     (entry,) = [c for c in index if c["slug"].startswith(LLAMA)]
     data = _data(real_site, entry["id"])
     builds = {b["id"]: b for b in data["builds"]}
-    assert len(data["compare"]) == len(builds) * (len(builds) - 1)  # 3 builds: every order
+    assert len(data["compare"]) == 3  # 3 builds: every pair, older as the baseline
     for pair, shown in data["compare"].items():
         base, cand = (builds[i]["selector"] for i in pair.split("-"))
         capsys.readouterr()
@@ -354,12 +362,14 @@ def test_an_empty_store_is_one_line(paretobot, tmp_path):
 
 def test_pairs_compared_at_build_time():
     assert compare_pairs(1) == []
-    assert compare_pairs(3) == [(0, 1), (0, 2), (1, 0), (1, 2), (2, 0), (2, 1)]
-    # 14 builds: the newest 12 in every order (132), and builds 0 and 1 each against the build
-    # after it and the newest, both ways: (0,1) (1,0) (0,13) (13,0) (1,2) (2,1) (1,13) (13,1)
+    assert compare_pairs(3) == [(0, 1), (0, 2), (1, 2)]
+    # 8 builds: every pair among the newest 6 (builds 2..7: 15), and builds 0 and 1 each against
+    # the build after it and the newest: (0, 1), (0, 7), (1, 2), (1, 7)
     n = PAIRED_BUILDS + 2
-    assert len(compare_pairs(n)) == 12 * 11 + 8
+    assert len(compare_pairs(n)) == 15 + 4
     assert (0, 5) not in compare_pairs(n) and (1, 2) in compare_pairs(n)
+    assert all(a < b for a, b in compare_pairs(40))  # older baseline, newer candidate
+    assert len(compare_pairs(40)) == 15 + 2 * 34  # builds 0..33: against the next and the newest
 
 
 # ---- a fleet-sized site ------------------------------------------------------------------------
@@ -499,7 +509,7 @@ def test_two_builds_at_once_each_leave_a_whole_site(real_site, tmp_path):
 
 def test_the_site_reads_either_engine(paretobot, tmp_path):
     """The H200 runs in this test's store (SQLite, and PostgreSQL where CI runs one): the
-    eager-over-SDPA estimate the compare page shows is the one computed here."""
+    SDPA-against-eager estimate the compare page shows is the one computed here."""
     for setting in ("eager", "sdpa"):
         folders = [H200 / f"{setting}-{r}" for r in ("r0", "r1", "r2")]
         assert paretobot("ingest", *folders, "--framework-version", f"5.17.0+{setting}").code == 0
@@ -510,13 +520,25 @@ def test_the_site_reads_either_engine(paretobot, tmp_path):
     (data_file,) = (site / "data").glob("[0-9a-f]*.js")
     data = _data(site, data_file.stem)
     ids = {b["label"]: b["id"] for b in data["builds"]}
-    pair = data["compare"][f"{ids['transformers 5.17.0+sdpa']}-{ids['transformers 5.17.0+eager']}"]
+    pair = data["compare"][f"{ids['transformers 5.17.0+eager']}-{ids['transformers 5.17.0+sdpa']}"]
     eager = _geomean([max(r) for r in _throughputs("eager")])
     sdpa = _geomean([max(r) for r in _throughputs("sdpa")])
-    assert pair["verdict"] == "improvement"
-    assert pair["comparison"]["peak"]["ratio"] == pytest.approx(eager / sdpa, rel=1e-9)
-    assert pair["comparison"]["peak"]["change"] == f"{(eager / sdpa - 1) * 100:+.1f}%"
+    assert pair["verdict"] == "regression"
+    assert pair["comparison"]["peak"]["ratio"] == pytest.approx(sdpa / eager, rel=1e-9)
+    assert pair["comparison"]["peak"]["change"] == f"{(sdpa / eager - 1) * 100:+.1f}%"
     # the out-of-memory build: its failed sweep, cause and all, on the page's data
     (failed,) = data["failed_sweeps"]
     assert failed["cause"] == "out-of-memory"
     assert data["builds"][failed["build"]]["label"] == "transformers 5.17.0"
+
+
+def test_processes_write_the_same_site_as_one(real_site, tmp_path, capsys):
+    db = f"sqlite:///{real_site.parent}/store.db"
+    assert run("site", tmp_path / "one", "--jobs", "1", "--db", db) == 0
+    assert run("site", tmp_path / "two", "--jobs", "2", "--db", db) == 0
+    one = {p.name: p.read_bytes() for p in (tmp_path / "one" / "data").iterdir()}
+    two = {p.name: p.read_bytes() for p in (tmp_path / "two" / "data").iterdir()}
+    assert len(one) > 10 and one == two
+    capsys.readouterr()
+    assert run("site", tmp_path / "none", "--jobs", "0", "--db", db) == 1
+    assert capsys.readouterr().err == "paretobot: --jobs: give 1 or more processes\n"

@@ -10,11 +10,16 @@ first time the two drifted apart.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import sys
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -29,10 +34,10 @@ from bot.app.judge import grouped, runs_by_id, verdict_between
 from bot.config import AnalysisPolicy, PriceTable, load_policy, load_prices
 from bot.model import Build, Change, ConfigKey, Frontier, Run, Sweep, utc_now
 
-# Every ordered pair among a configuration's newest builds is compared; older builds are
-# compared with the build after them and with the newest (what people ask of an old build).
-# 12 builds: 132 pairs, a few milliseconds each; a configuration with 200 builds stays bounded.
-PAIRED_BUILDS = 12
+# Estimates are made older build as baseline, newer as candidate (as changes are read): every
+# such pair among a configuration's 6 newest builds, and each older build against the next and
+# the newest. 30 builds: 63 pairs, a few milliseconds each.
+PAIRED_BUILDS = 6
 STALE_AFTER = timedelta(days=14)
 
 
@@ -90,11 +95,12 @@ class Built:
 
 
 def compare_pairs(n: int, paired: int = PAIRED_BUILDS) -> list[tuple[int, int]]:
-    """The (baseline, candidate) build indices compared for a configuration of `n` builds."""
+    """The (baseline, candidate) build indices (oldest first) compared for a configuration of
+    `n` builds: older baseline, newer candidate."""
     recent = range(max(0, n - paired), n)
-    pairs = {(a, b) for a in recent for b in recent if a != b}
-    for a in range(max(0, n - paired)):
-        pairs |= {(a, a + 1), (a + 1, a), (a, n - 1), (n - 1, a)}
+    pairs = {(a, b) for a in recent for b in recent if a < b}
+    for a in range(n - 1):
+        pairs |= {(a, a + 1), (a, n - 1)}
     return sorted(pairs)
 
 
@@ -153,8 +159,10 @@ def build_site(
     title: str = "paretobot",
     stale_after: timedelta = STALE_AFTER,
     now: datetime | None = None,
+    jobs: int | None = None,
 ) -> Built:
-    """Write the site for every stored configuration (matching `config`) into `out`."""
+    """Write the site for every stored configuration (matching `config`) into `out`, with
+    `jobs` processes (default: one per CPU) judging configurations side by side."""
     from bot.report import site
 
     start = time.perf_counter()
@@ -173,15 +181,47 @@ def build_site(
         runs=runs,
     )
     writer = site.SiteWriter(out, facts)
-    pairs = 0
+    keys = list(groups)
+    global _WORK
+    _WORK = (writer, groups, keys, policy, prices, runs, by_config)
     try:
-        for key, group in groups.items():
-            mine = by_config.get(key, [])
-            page = gather_config(key, group, policy.for_config(key), prices, runs, mine)
-            writer.add(page)
-            pairs += len(page.verdicts)
-        pages = writer.finish()
+        if _can_fork(jobs, len(keys)):
+            done = _in_processes(len(keys), jobs)
+        else:
+            done = [_one(i) for i in range(len(keys))]
+        pages = writer.finish([row for row, _ in done])
     except BaseException:
         writer.abandon()
         raise
+    finally:
+        _WORK = None
+    pairs = sum(n for _, n in done)
     return Built(out, len(groups), pages, pairs, time.perf_counter() - start)
+
+
+# What the worker processes read: set before they are forked (copy-on-write, nothing pickled
+# but an index), cleared after.
+_WORK: Any = None
+
+
+def _one(i: int) -> tuple[dict[str, Any], int]:
+    """Configuration i judged and written: its overview row and how many pairs it compared."""
+    writer, groups, keys, policy, prices, runs, by_config = _WORK
+    key = keys[i]
+    page = gather_config(
+        key, groups[key], policy.for_config(key), prices, runs, by_config.get(key, [])
+    )
+    return writer.add(page), len(page.verdicts)
+
+
+def _can_fork(jobs: int | None, configs: int) -> bool:
+    """Processes only where fork is how they start (Linux): elsewhere each would import and
+    receive everything again, for little gain on a small fleet."""
+    wanted = jobs or os.cpu_count() or 1
+    return wanted > 1 and configs > 1 and sys.platform == "linux"
+
+
+def _in_processes(n: int, jobs: int | None) -> list[tuple[dict[str, Any], int]]:
+    workers = min(jobs or os.cpu_count() or 1, n)
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(_one, range(n), chunksize=max(1, n // (workers * 8))))

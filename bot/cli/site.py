@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from bot.cli.common import out, parse_since, print_json
+from bot.cli.common import CliError, out, parse_since, print_json
 
 
 def add_site_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -30,6 +30,12 @@ def add_site_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         metavar="SPAN",
         help="a configuration with no run this long before the newest run is stale (default 14d)",
     )
+    site.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="processes judging configurations side by side (default: one per CPU; Linux)",
+    )
     site.set_defaults(func=cmd_site)
 
 
@@ -38,12 +44,14 @@ def cmd_site(args: argparse.Namespace) -> int:
     from bot.app.site import build_site
     from bot.model import utc_now
 
+    if args.jobs is not None and args.jobs < 1:
+        raise CliError("--jobs: give 1 or more processes")
     now = utc_now()
     stale_after = now - parse_since(args.stale_after, now, "--stale-after")
     engine = store.open_store(args.db)
     built = build_site(
         engine, Path(args.out), config=args.config, title=args.title, stale_after=stale_after,
-        now=now,
+        now=now, jobs=args.jobs,
     )  # fmt: skip
     index = built.folder / "index.html"
     if args.json:

@@ -289,7 +289,6 @@ class SiteWriter:
 
     def __init__(self, out: Path, facts: Any) -> None:
         self.final, self.facts = out, facts
-        self.rows: list[dict[str, Any]] = []
         _check_out(out)
         # written beside OUT and swapped in whole by finish(): a reader (or a web server) never
         # meets half a site, and two builds at once each leave a whole one
@@ -300,18 +299,22 @@ class SiteWriter:
         for name in ASSETS:
             (self.out / "assets" / name).write_bytes((root / name).read_bytes())
 
-    def add(self, page: Any) -> None:
+    def add(self, page: Any) -> dict[str, Any]:
+        """Write a configuration's data file and page; return its overview row. Safe to call
+        from several processes at once (each configuration has its own files)."""
         data = config_data(page)
         row = overview_row(page, data, self.facts)
-        self.rows.append(row)
         (self.out / "data" / f"{data['id']}.js").write_text(
             f"PB.add({js_data(data)});\n", encoding="utf-8"
         )
         self._page(f"config-{data['id']}.html", "site_config.html.j2", row=row, d=data,
                    tiers=_tiers(data), changes=page.changes)  # fmt: skip
+        return row
 
-    def finish(self) -> int:
-        rows = sorted(self.rows, key=lambda r: (r["rank"], r["slug"]))
+    def finish(self, rows: list[dict[str, Any]]) -> int:
+        """The overview, the compare page and the index from every configuration's row; then
+        the site takes OUT's place."""
+        rows = sorted(rows, key=lambda r: (r["rank"], r["slug"]))
         facets = {
             f: sorted({str(r[f]) for r in rows})
             for f in ("model", "hardware", "precision", "framework", "topology", "scenario")
@@ -322,10 +325,12 @@ class SiteWriter:
         (self.out / "data" / "index.js").write_text(
             f"PB.index({js_data(index)});\n", encoding="utf-8"
         )
-        ids = {r["slug"]: r["id"] for r in rows}
+        ids = {r["id"] for r in rows}
         changes = [
-            (c, ids.get(c.config.slug), effect_text(c), state_text(c)) for c in self.facts.changes
-        ]
+            (c, config_id(c.config) if config_id(c.config) in ids else None, effect_text(c),
+             state_text(c))
+            for c in self.facts.changes
+        ]  # fmt: skip
         failing, stale = _failing(rows, self.facts.runs), [r for r in rows if r["stale"]]
         self._page("index.html", "site_index.html.j2", rows=rows, facets=facets, changes=changes,
                    failing=failing, stale=stale)  # fmt: skip

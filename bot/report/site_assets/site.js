@@ -438,8 +438,11 @@
           cmd.textContent = "";
           return;
         }
+        if (!v && d.compare[state.n + "-" + state.b]) {
+          status.textContent = "Estimates are made with the older build as the baseline: press Swap to see this pair's, or run the command below for this direction.";
+        }
         if (!v) {
-          status.textContent = "This pair was not compared when the site was built (every pair among the newest builds is, and each older build against the next and the newest): the command below gives the verdict.";
+          if (!d.compare[state.n + "-" + state.b]) status.textContent = "This pair was not compared when the site was built (every pair among the 6 newest builds is, older build as the baseline, and each older build against the next and the newest): the command below gives the verdict.";
           document.getElementById("effect").textContent = "";
           cmd.textContent = "paretobot compare --config " + d.slug_arg + " --baseline " + d.builds[bi].selector_arg + " --candidate " + d.builds[ni].selector_arg;
           return;
