@@ -1,5 +1,6 @@
 """The dashboard: each configuration's results, verdicts, histories and triaged changes gathered
-from the store, one configuration at a time, and written as a static site by bot/report/site.py.
+from the store (`gather_config`, configurations side by side in processes) and written as a
+static site by bot/report/site.py.
 
 Comparisons are computed here, at build time, by the same code as `paretobot compare`
 (bot/app/judge.verdict_between), for the pairs of builds people pick (`compare_pairs`). The page
@@ -16,7 +17,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,64 +26,21 @@ from sqlalchemy.engine import Engine
 
 from bot.analysis import select
 from bot.analysis.frontier import band, frontier_of
-from bot.analysis.history import BY_BUILD, BY_DATE, History, history
+from bot.analysis.history import BY_BUILD, BY_DATE, history
 from bot.analysis.suspect import without_suspect
-from bot.analysis.verdict import Verdict, usable
+from bot.analysis.verdict import usable
 from bot.app import triage
 from bot.app.digest import build_times
 from bot.app.judge import grouped, runs_by_id, verdict_between
 from bot.config import AnalysisPolicy, PriceTable, load_policy, load_prices
-from bot.model import Build, Change, ConfigKey, Frontier, Run, Sweep, utc_now
+from bot.model import Change, ConfigKey, Run, Sweep, utc_now
+from bot.report.site import BuildSeen, ConfigPage, SiteFacts, SiteWriter
 
 # Estimates are made older build as baseline, newer as candidate (as changes are read): every
 # such pair among a configuration's 6 newest builds, and each older build against the next and
 # the newest. 30 builds: 63 pairs, a few milliseconds each.
 PAIRED_BUILDS = 6
 STALE_AFTER = timedelta(days=14)
-
-
-@dataclass(frozen=True)
-class BuildSeen:
-    """One build of a configuration, oldest first, with when its runs started (where known)."""
-
-    build: Build
-    first: datetime | None
-    last: datetime | None
-    runs: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ConfigPage:
-    """What one configuration's page and its comparisons are made of."""
-
-    config: ConfigKey
-    builds: tuple[BuildSeen, ...]
-    sweeps: tuple[Sweep, ...]
-    policy: AnalysisPolicy
-    frontiers: dict[int, Frontier]  # per build index: its runs pooled, trusted points only
-    bands: dict[int, list[tuple[float, float, float]]]  # per build index, with 2+ runs
-    verdicts: dict[tuple[int, int], Verdict]  # (baseline index, candidate index)
-    histories: tuple[History, ...]  # by build, by run date
-    changes: tuple[Change, ...]
-    runs: dict[str, Run] = field(default_factory=dict)  # the records of this config's runs
-
-    @property
-    def latest(self) -> Verdict | None:
-        """The newest build judged against the one before it (what the overview shows)."""
-        n = len(self.builds)
-        return self.verdicts.get((n - 2, n - 1)) if n >= 2 else None
-
-
-@dataclass(frozen=True)
-class SiteFacts:
-    """What the overview says about the whole store."""
-
-    title: str
-    generated: datetime
-    newest_run: datetime | None  # staleness is measured back from here, not from today
-    stale_after: timedelta
-    changes: tuple[Change, ...]
-    runs: dict[str, Run]
 
 
 @dataclass(frozen=True)
@@ -163,8 +121,6 @@ def build_site(
 ) -> Built:
     """Write the site for every stored configuration (matching `config`) into `out`, with
     `jobs` processes (default: one per CPU) judging configurations side by side."""
-    from bot.report import site
-
     start = time.perf_counter()
     groups = grouped(engine, config)
     policy, prices, runs = load_policy(), load_prices(), runs_by_id(engine)
@@ -180,7 +136,7 @@ def build_site(
         changes=tuple(c for key, cs in by_config.items() if key in groups for c in cs),
         runs=runs,
     )
-    writer = site.SiteWriter(out, facts)
+    writer = SiteWriter(out, facts)
     keys = list(groups)
     global _WORK
     _WORK = (writer, groups, keys, policy, prices, runs, by_config)

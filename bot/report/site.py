@@ -21,14 +21,32 @@ import json
 import shlex
 import shutil
 import uuid
-from dataclasses import astuple
+from dataclasses import astuple, dataclass, field
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from bot.analysis.history import History
 from bot.analysis.verdict import Verdict, usable
+from bot.config import AnalysisPolicy
 from bot.errors import ParetobotError
-from bot.model import OPEN_STATES, SWEEP_FAILED, WORSE_KINDS, Build, ConfigKey, Run
+from bot.model import (
+    IMPROVEMENT,
+    INCONCLUSIVE,
+    MIXED,
+    NO_CHANGE,
+    OPEN_STATES,
+    SWEEP_FAILED,
+    UNLOCK,
+    WORSE_KINDS,
+    Build,
+    Change,
+    ConfigKey,
+    Frontier,
+    Run,
+    Sweep,
+)
 from bot.report import _env, build_json, ci, history_json, pct, run_health, run_url, verdict_json
 from bot.report.comment import REPRODUCE, effect, job_block
 from bot.report.triage import change_json, effect_text, state_text
@@ -37,7 +55,7 @@ from bot.text import visible
 ASSETS = ("site.js", "site.css", "plotly-basic.min.js", "LICENSE.plotly.txt")
 MARKER = ".paretobot-site"  # a folder holding it is a site this wrote, safe to rewrite
 # worst first: the overview's order (a configuration with no verdict comes after every kind)
-ORDER = (*WORSE_KINDS, "mixed", "unlock", "improvement", "inconclusive", "no-change")
+ORDER = (*WORSE_KINDS, MIXED, UNLOCK, IMPROVEMENT, INCONCLUSIVE, NO_CHANGE)
 POINT_COLUMNS = (
     "build",
     "run",
@@ -65,6 +83,50 @@ _HTML = _env.overlay(autoescape=True)
 
 class SiteError(ParetobotError):
     """The output folder cannot be written (it holds something this did not write)."""
+
+
+@dataclass(frozen=True)
+class BuildSeen:
+    """One build of a configuration, oldest first, with when its runs started (where known)."""
+
+    build: Build
+    first: datetime | None
+    last: datetime | None
+    runs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ConfigPage:
+    """What one configuration's page and its comparisons are made of."""
+
+    config: ConfigKey
+    builds: tuple[BuildSeen, ...]
+    sweeps: tuple[Sweep, ...]
+    policy: AnalysisPolicy
+    frontiers: dict[int, Frontier]  # per build index: its runs pooled, trusted points only
+    bands: dict[int, list[tuple[float, float, float]]]  # per build index, with 2+ runs
+    verdicts: dict[tuple[int, int], Verdict]  # (baseline index, candidate index)
+    histories: tuple[History, ...]  # by build, by run date
+    changes: tuple[Change, ...]
+    runs: dict[str, Run] = field(default_factory=dict)  # the records of this config's runs
+
+    @property
+    def latest(self) -> Verdict | None:
+        """The newest build judged against the one before it (what the overview shows)."""
+        n = len(self.builds)
+        return self.verdicts.get((n - 2, n - 1)) if n >= 2 else None
+
+
+@dataclass(frozen=True)
+class SiteFacts:
+    """What the overview says about the whole store."""
+
+    title: str
+    generated: datetime
+    newest_run: datetime | None  # staleness is measured back from here, not from today
+    stale_after: timedelta
+    changes: tuple[Change, ...]
+    runs: dict[str, Run]
 
 
 def config_id(config: ConfigKey) -> str:
@@ -95,15 +157,10 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def quoted(text: str) -> str:
-    """An argument a shell reads back as exactly this text (the page shows it as text too)."""
-    return shlex.quote(text)
-
-
 def compare_command(config: ConfigKey, base: Build, cand: Build) -> str:
     return (
-        f"paretobot compare --config {quoted(config.slug)} "
-        f"--baseline {quoted(base.selector)} --candidate {quoted(cand.selector)}"
+        f"paretobot compare --config {shlex.quote(config.slug)} "
+        f"--baseline {shlex.quote(base.selector)} --candidate {shlex.quote(cand.selector)}"
     )
 
 
@@ -111,7 +168,8 @@ def _slim_verdict(v: Verdict, runs: dict[str, Run], confidence: float) -> dict[s
     """verdict_json without what the page has already (the points) or never shows (the
     interpolated profile), plus the headline sentence and the command that gives it again."""
     shown = verdict_json(v, runs, curves=False)
-    shown.pop("config")
+    for known in ("config", "baseline", "candidate", "runs"):  # the page has them by build id
+        del shown[known]
     c = shown.get("comparison")
     if c is not None and v.comparison is not None:
         # which points were left out, and why, the page shows on the points themselves
@@ -128,7 +186,7 @@ def _slim_verdict(v: Verdict, runs: dict[str, Run], confidence: float) -> dict[s
     return shown
 
 
-def _reproduce(page: Any) -> dict[str, Any] | None:
+def _reproduce(page: ConfigPage) -> dict[str, Any] | None:
     """How to run the newest build again: the job of its newest run whose record has one."""
     newest = page.builds[-1]
     for run_id in reversed(newest.runs):
@@ -138,7 +196,7 @@ def _reproduce(page: Any) -> dict[str, Any] | None:
     return None
 
 
-def config_data(page: Any) -> dict[str, Any]:
+def config_data(page: ConfigPage) -> dict[str, Any]:
     """Everything a configuration's pages draw, as JSON (the site's data contract)."""
     index = {b.build: i for i, b in enumerate(page.builds)}
     ids = [build_id(b.build) for b in page.builds]
@@ -186,7 +244,7 @@ def config_data(page: Any) -> dict[str, Any]:
     return {
         "id": config_id(config),
         "slug": config.slug,
-        "slug_arg": quoted(config.slug),
+        "slug_arg": shlex.quote(config.slug),
         "config": {f: getattr(config, f) for f in config.__dataclass_fields__},
         "topology": config.topology,
         "lengths": config.lengths,
@@ -196,7 +254,7 @@ def config_data(page: Any) -> dict[str, Any]:
             | {
                 "id": ids[i],
                 "selector": b.build.selector,
-                "selector_arg": quoted(b.build.selector),
+                "selector_arg": shlex.quote(b.build.selector),
                 "first": b.first.isoformat() if b.first else None,
                 "last": b.last.isoformat() if b.last else None,
                 "runs": list(b.runs),
@@ -245,7 +303,7 @@ def _rank(kind: str | None) -> int:
     return ORDER.index(kind) if kind in ORDER else len(ORDER)
 
 
-def overview_row(page: Any, data: dict[str, Any], facts: Any) -> dict[str, Any]:
+def overview_row(page: ConfigPage, data: dict[str, Any], facts: SiteFacts) -> dict[str, Any]:
     """What the overview lists of a configuration (small: 700 of them stay in memory)."""
     config, latest = page.config, page.latest
     newest = page.builds[-1]
@@ -287,7 +345,7 @@ def overview_row(page: Any, data: dict[str, Any], facts: Any) -> dict[str, Any]:
 class SiteWriter:
     """Writes the site one configuration at a time, then the overview and the compare page."""
 
-    def __init__(self, out: Path, facts: Any) -> None:
+    def __init__(self, out: Path, facts: SiteFacts) -> None:
         self.final, self.facts = out, facts
         _check_out(out)
         # written beside OUT and swapped in whole by finish(): a reader (or a web server) never
@@ -299,7 +357,7 @@ class SiteWriter:
         for name in ASSETS:
             (self.out / "assets" / name).write_bytes((root / name).read_bytes())
 
-    def add(self, page: Any) -> dict[str, Any]:
+    def add(self, page: ConfigPage) -> dict[str, Any]:
         """Write a configuration's data file and page; return its overview row. Safe to call
         from several processes at once (each configuration has its own files)."""
         data = config_data(page)
