@@ -542,3 +542,21 @@ def test_processes_write_the_same_site_as_one(real_site, tmp_path, capsys):
     capsys.readouterr()
     assert run("site", tmp_path / "none", "--jobs", "0", "--db", db) == 1
     assert capsys.readouterr().err == "paretobot: --jobs: give 1 or more processes\n"
+
+
+def test_a_configuration_with_only_a_failed_run(browser, tmp_path):
+    """The out-of-memory run alone: no point, one build. Every page still opens and says what
+    there is: the failed sweep and its cause, and that there is nothing to compare yet."""
+    from selenium.webdriver.common.by import By
+
+    db = ["--db", f"sqlite:///{tmp_path}/store.db"]
+    assert run("ingest", H200 / "oom-r0", *db) == 0
+    assert run("site", tmp_path / "site", *db) == 0
+    browser.get((tmp_path / "site" / "index.html").as_uri())
+    wait(browser, lambda d: d.find_element(By.ID, "shown").text == "1 of 1 configurations shown")
+    assert "1 failing run(s)" in browser.find_element(By.ID, "configs").text
+    browser.find_element(By.CSS_SELECTOR, "#configs a").click()
+    wait(browser, lambda d: "out-of-memory" in d.find_element(By.ID, "runs").text)
+    browser.get((tmp_path / "site" / "compare.html").as_uri())
+    wait(browser, lambda d: "one build" in d.find_element(By.ID, "status").text)
+    assert errors(browser) == []

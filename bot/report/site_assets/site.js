@@ -393,7 +393,7 @@
     var given = params(location.hash);
     var state = { c: given.c || "", b: given.b || "", n: given.n || "" };
     var withTwo = PB.list.filter(function (x) { return x.builds.length >= 2; });
-    if (!state.c && withTwo.length) state.c = withTwo[0].id;
+    if (!state.c) state.c = (withTwo[0] || PB.list[0] || { id: "" }).id;
     function configs() {
       var text = find.value.trim().toLowerCase();
       return PB.list.filter(function (x) {
@@ -433,7 +433,9 @@
         notes.textContent = "";
         var cmd = document.getElementById("command");
         if (bi === ni) {
-          status.textContent = "Baseline and candidate are the same build: pick two.";
+          status.textContent = d.builds.length < 2
+            ? "This configuration has one build: nothing to compare yet."
+            : "Baseline and candidate are the same build: pick two.";
           document.getElementById("effect").textContent = "";
           cmd.textContent = "";
           return;
