@@ -53,7 +53,10 @@ from bot.report.triage import change_json, effect_text, state_text
 from bot.text import visible
 
 ASSETS = ("site.js", "site.css", "plotly-basic.min.js", "LICENSE.plotly.txt")
-MARKER = ".paretobot-site"  # a folder holding it is a site this wrote, safe to rewrite
+MARKER = ".paretobot-site"
+# the overview lists this many changes and failing runs (open and newest first), and says how to
+# see the rest: a store of years holds thousands, and a page of megabytes is not read
+MAX_LISTED = 200  # a folder holding it is a site this wrote, safe to rewrite
 # worst first: the overview's order (a configuration with no verdict comes after every kind)
 ORDER = (*WORSE_KINDS, MIXED, UNLOCK, IMPROVEMENT, INCONCLUSIVE, NO_CHANGE)
 POINT_COLUMNS = (
@@ -387,11 +390,12 @@ class SiteWriter:
         changes = [
             (c, config_id(c.config) if config_id(c.config) in ids else None, effect_text(c),
              state_text(c))
-            for c in self.facts.changes
+            for c in self.facts.changes[:MAX_LISTED]  # open ones first, worse kinds first
         ]  # fmt: skip
         failing, stale = _failing(rows, self.facts.runs), [r for r in rows if r["stale"]]
         self._page("index.html", "site_index.html.j2", rows=rows, facets=facets, changes=changes,
-                   failing=failing, stale=stale)  # fmt: skip
+                   failing=failing[:MAX_LISTED], stale=stale, most=MAX_LISTED,
+                   all_changes=len(self.facts.changes), all_failing=len(failing))  # fmt: skip
         self._page("compare.html", "site_compare.html.j2")
         (self.out / MARKER).write_text("written by paretobot site; rewritten as a whole\n")
         _swap(self.out, self.final)
