@@ -560,3 +560,27 @@ def test_a_configuration_with_only_a_failed_run(browser, tmp_path):
     browser.get((tmp_path / "site" / "compare.html").as_uri())
     wait(browser, lambda d: "one build" in d.find_element(By.ID, "status").text)
     assert errors(browser) == []
+
+
+def test_the_overview_lists_the_first_changes_and_says_how_many_more(tmp_path, capsys, monkeypatch):
+    """20 configurations, each with one generated step: 20 recorded changes, of which the
+    overview lists the first few (open ones first) and names the command for the rest."""
+    from benchmarks.listing import write_fleet
+    from bot.report import site as site_report
+
+    files = tmp_path / "files"
+    files.mkdir()
+    write_fleet(files, models=1, runs=20, per_build=2, step_at=6, step=0.85)
+    db = ["--db", f"sqlite:///{tmp_path}/store.db"]
+    assert run("ingest", files, *db) == 0
+    assert run("digest", "--since", "3650d", *db) == 0
+    capsys.readouterr()
+    assert run("changes", "--json", *db) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 20
+    monkeypatch.setattr(site_report, "MAX_LISTED", 5)
+    assert run("site", tmp_path / "site", "--jobs", "1", *db) == 0
+    page = (tmp_path / "site" / "index.html").read_text()
+    assert "20 recorded change(s), 20 open" in page
+    assert "The first 5 of 20, open ones first; <code>paretobot changes</code>" in page
+    changes = page.split('id="changes"')[1].split("</table>")[0]
+    assert changes.count("<tr class=") == 5
