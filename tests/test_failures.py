@@ -91,3 +91,23 @@ def test_a_bad_run_record_beside_results_does_not_stop_them(paretobot, tmp_path)
     assert run.code == 1
     assert "stored 4 file(s)" in run.out and "1 quarantined" in run.out
     assert "paretobot-run.json: paretobot-run.json is not a runner record" in run.err
+
+
+def test_a_point_whose_requests_mostly_failed_is_not_on_the_frontier(paretobot, tmp_path):
+    """The frontier `paretobot frontier` prints (and the site draws) leaves out a point whose
+    failed requests exceed max_failed_fraction, as every verdict does; before, it was drawn."""
+    folder = run_folder(tmp_path, "1.0")
+    path = folder / "r0" / "c8.json"
+    doc = json.loads(path.read_text())
+    doc["failed"] = doc["completed"]  # half of its requests failed: over the default share
+    path.write_text(json.dumps(doc))
+    assert paretobot("ingest", folder).code == 0
+    (frontier,) = paretobot("frontier", "--json").json()
+    # the other concurrencies, read from the real files: c8 alone would have been the peak
+    expected = {
+        c: json.loads((REAL / "vllm" / f"c{c}.json").read_text())["total_token_throughput"]
+        for c in (1, 2, 4)
+    }
+    shown = {p["concurrency"]: p["tput_per_gpu"] for p in frontier["points"]}
+    assert 8 not in shown
+    assert shown == pytest.approx({c: v for c, v in expected.items() if c in shown})

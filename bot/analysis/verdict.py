@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from bot.analysis.compare import Comparison, NothingTrusted, compare
 from bot.analysis.noise import NoiseModel
 from bot.analysis.stats import Estimate
+from bot.analysis.suspect import SuspectPoint, without_suspect
 from bot.config import AnalysisPolicy, PriceTable
 from bot.model import (
     BREAKAGE,
@@ -65,6 +66,18 @@ def _point_failed(point: Point, policy: AnalysisPolicy) -> bool:
 def usable(sweep: Sweep, policy: AnalysisPolicy) -> Sweep:
     """The sweep without points whose request failures make them meaningless."""
     return sweep.with_points(tuple(p for p in sweep.points if not _point_failed(p, policy)))
+
+
+def trusted(
+    sweeps: Sequence[Sweep], policy: AnalysisPolicy
+) -> tuple[list[Sweep], list[SuspectPoint]]:
+    """The sweeps as a frontier is drawn from them: without points whose requests failed
+    (`usable`) or whose interactivity cannot be trusted (bot/analysis/suspect.py), and without
+    sweeps left empty; plus the suspect points left out."""
+    kept, suspect = without_suspect(
+        [u for u in (usable(s, policy) for s in sweeps) if u.points], policy.suspect_rise
+    )
+    return [s for s in kept if s.points], suspect
 
 
 def _failed_concurrencies(sweeps: Sequence[Sweep], policy: AnalysisPolicy) -> set[int]:

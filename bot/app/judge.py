@@ -12,8 +12,8 @@ from bot import store
 from bot.analysis import select
 from bot.analysis.frontier import frontier_of
 from bot.analysis.history import History, history
-from bot.analysis.suspect import SuspectPoint, without_suspect
-from bot.analysis.verdict import Verdict, judge
+from bot.analysis.suspect import SuspectPoint
+from bot.analysis.verdict import Verdict, judge, trusted
 from bot.app import listing
 from bot.config import AnalysisPolicy, PriceTable, load_policy, load_prices
 from bot.model import ConfigKey, Frontier, Run, Sweep
@@ -48,9 +48,7 @@ def frontiers(
             chosen = select.pick(sweeps, build)
         else:
             chosen = select.of_build(sweeps, select.latest_build(sweeps))
-        rise = policy.for_config(key).suspect_rise
-        kept, suspect = without_suspect([s for s in chosen if s.points], rise)
-        kept = [s for s in kept if s.points]
+        kept, suspect = trusted(chosen, policy.for_config(key))
         if kept:
             found.append((frontier_of(kept, prices), suspect))
         elif suspect:

@@ -27,8 +27,7 @@ from sqlalchemy.engine import Engine
 from bot.analysis import select
 from bot.analysis.frontier import band, frontier_of
 from bot.analysis.history import BY_BUILD, BY_DATE, history
-from bot.analysis.suspect import without_suspect
-from bot.analysis.verdict import usable
+from bot.analysis.verdict import trusted
 from bot.app import triage
 from bot.app.digest import build_times
 from bot.app.judge import grouped, runs_by_id, verdict_between
@@ -80,9 +79,7 @@ def gather_config(
         seen.append(BuildSeen(build, first, max(times) if times else None, ids))
     frontiers, bands = {}, {}
     for i, b in enumerate(seen):
-        side = [usable(s, policy) for s in group if s.build == b.build]
-        kept, _ = without_suspect([s for s in side if s.points], policy.suspect_rise)
-        kept = [s for s in kept if s.points]
+        kept, _ = trusted([s for s in group if s.build == b.build], policy)
         if kept:
             frontiers[i] = frontier_of(kept, prices)
             by_run: dict[str, list[Sweep]] = {}
