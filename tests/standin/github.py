@@ -266,11 +266,11 @@ class GitHubStandIn:
             c.body, c.updated_at = body, at or records.iso(self.clock())
 
     def hold(self, method: str, path: str, parties: int, timeout: float = 60.0) -> None:
-        """Let the next `parties` requests of `method` whose path matches the regex `path` wait
-        for one another before any is answered: a race made certain (e.g. two publishers that
-        both list the comments before either creates one). After `timeout` seconds they go on,
-        and `broken_holds` counts it, so a test can tell the race it meant from one that never
-        happened (a loaded CI machine once took more than 10 s to bring the second party)."""
+        """Let the next `parties` requests of `method` whose path matches the regex `path` be
+        answered from the same state, each waiting for the others before its answer is sent: a
+        race made certain (e.g. two publishers that both list the comments before either creates
+        one). After `timeout` seconds they go on, and `broken_holds` counts it, so a test can
+        tell the race it meant from one that never happened."""
         with self._lock:
             barrier = threading.Barrier(parties, timeout=timeout)
             self._holds.append(_Hold(method.upper(), re.compile(path), barrier, parties))
@@ -362,16 +362,23 @@ class GitHubStandIn:
 
     # ---- used by the request handler ---------------------------------------------------------
 
-    def _wait_held(self, method: str, path: str) -> None:
-        """Called before a request takes the lock: wait at a `hold` barrier when one matches."""
+    def _claim_hold(self, method: str, path: str) -> _Hold | None:
+        """Called before a request is handled: the `hold` it is one of the parties of, if any."""
         with self._lock:
             hold = next(
                 (h for h in self._holds if h.left and h.method == method and h.path.search(path)),
                 None,
             )
-            if hold is None:
-                return
-            hold.left -= 1
+            if hold is not None:
+                hold.left -= 1
+            return hold
+
+    def _meet(self, hold: _Hold | None) -> None:
+        """Called after a held request's answer is made, before it is sent: every party's answer
+        is made from the state before any of them can act on one (waiting before handling let a
+        loaded machine answer the first, and the client act on it, before the second was read)."""
+        if hold is None:
+            return
         # the others never came (a broken barrier): answer anyway, as a server would
         try:
             hold.barrier.wait()

@@ -74,12 +74,13 @@ class Handler(BaseHTTPRequestHandler):
         elif not standin._authorized(self.headers.get("Authorization")):
             reply = routes.Reply(401, shapes.error("Bad credentials", 401))
         else:
-            standin._wait_held(method, self.path)
+            hold = standin._claim_hold(method, self.path)
             try:
                 reply = self._handle(standin, method, raw)
             except Exception as exc:  # a stand-in bug: answer 500 and keep it for the fixture
                 standin._errors.append(traceback.format_exc())
                 reply = routes.Reply(500, shapes.error(f"stand-in error: {exc!r}", 500))
+            standin._meet(hold)
         standin._record(method, self.path, reply.status)
         self._send(standin, reply)
 
