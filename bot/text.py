@@ -6,6 +6,8 @@ from __future__ import annotations
 import html
 import math
 import re
+from collections.abc import Callable
+from typing import Any
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")  # emphasis, code, links, table cells
 # what must never reach a reader: C0/C1 controls but tab and newline (an ESC rewrites a terminal),
@@ -57,3 +59,17 @@ def num(value: float | None) -> str:
     if abs(value) >= 100:
         return f"{value:,.0f}"
     return f"{value:.3g}" if abs(value) < 10 else f"{value:.1f}"
+
+
+def finite(value: Any, text: Callable[[str], str] | None = None) -> Any:
+    """JSON-ready data with NaN and infinities, which strict JSON parsers reject, as null ("no
+    figure"); every string through `text` when given (e.g. `visible`)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: finite(v, text) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v, text) for v in value]
+    if text is not None and isinstance(value, str):
+        return text(value)
+    return value

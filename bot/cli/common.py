@@ -6,12 +6,12 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import ParetobotError
+from bot.text import finite
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -46,22 +46,11 @@ class CliError(ParetobotError):
     """A user-facing failure: printed as one line, exit code 1."""
 
 
-def _strict(value: Any) -> Any:
-    """NaN and infinities, which strict JSON parsers reject, as null ("no figure")."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _strict(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_strict(v) for v in value]
-    return value
-
-
 def print_json(value: Any) -> None:
     """Strict JSON: no NaN or Infinity (written as null). `##[` (a workflow command form GitHub's
     runner honours anywhere in a line, e.g. from a model name in a result file) is written with
     an escaped bracket: the same value to any JSON parser, no command to the runner."""
-    text = json.dumps(_strict(value), indent=2, default=str, allow_nan=False)
+    text = json.dumps(finite(value), indent=2, default=str, allow_nan=False)
     print(text.replace("##[", "##\\u005b"))
 
 

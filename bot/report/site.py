@@ -50,7 +50,7 @@ from bot.model import (
 from bot.report import _env, build_json, ci, history_json, pct, run_health, run_url, verdict_json
 from bot.report.comment import REPRODUCE, effect, job_block
 from bot.report.triage import change_json, effect_text, state_text
-from bot.text import visible
+from bot.text import finite, visible
 
 ASSETS = ("site.js", "site.css", "plotly-basic.min.js", "LICENSE.plotly.txt")
 MARKER = ".paretobot-site"
@@ -144,20 +144,8 @@ def build_id(build: Build) -> str:
 
 def js_data(value: Any) -> str:
     """JSON as a JavaScript value (ASCII, so no character can end the script or read as another
-    one); non-finite numbers become null, as JSON has none."""
-    return json.dumps(_finite(value), ensure_ascii=True, separators=(",", ":"))
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if value == value and abs(value) != float("inf") else None
-    if isinstance(value, dict):
-        return {str(k): _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    if isinstance(value, str):
-        return visible(value)
-    return value
+    one); non-finite numbers become null, as JSON has none; no control or bidi character."""
+    return json.dumps(finite(value, visible), ensure_ascii=True, separators=(",", ":"))
 
 
 def compare_command(config: ConfigKey, base: Build, cand: Build) -> str:
