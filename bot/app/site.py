@@ -24,7 +24,6 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from bot.analysis import select
 from bot.analysis.frontier import band, frontier_of
 from bot.analysis.history import BY_BUILD, BY_DATE, history
 from bot.analysis.verdict import trusted
@@ -32,7 +31,7 @@ from bot.app import triage
 from bot.app.digest import build_times
 from bot.app.judge import grouped, runs_by_id, verdict_between
 from bot.config import AnalysisPolicy, PriceTable, load_policy, load_prices
-from bot.model import Change, ConfigKey, Run, Sweep, utc_now
+from bot.model import Build, Change, ConfigKey, Run, Sweep, utc_now
 from bot.report.site import BuildSeen, ConfigPage, SiteFacts, SiteWriter
 
 # Estimates are made older build as baseline, newer as candidate (as changes are read): every
@@ -71,15 +70,17 @@ def gather_config(
     paired: int = PAIRED_BUILDS,
 ) -> ConfigPage:
     """One configuration's page: its builds in order, frontiers, bands, verdicts, histories."""
+    of_build: dict[Build, list[Sweep]] = {}
+    for s in group:
+        of_build.setdefault(s.build, []).append(s)
     seen = []
     for build, first in build_times(group):
-        mine = [s for s in group if s.build == build]
-        times = [s.started_at for s in mine if s.started_at is not None]
-        ids = tuple(dict.fromkeys(s.run_id for s in mine))
+        times = [s.started_at for s in of_build[build] if s.started_at is not None]
+        ids = tuple(dict.fromkeys(s.run_id for s in of_build[build]))
         seen.append(BuildSeen(build, first, max(times) if times else None, ids))
     frontiers, bands = {}, {}
     for i, b in enumerate(seen):
-        kept, _ = trusted([s for s in group if s.build == b.build], policy)
+        kept, _ = trusted(of_build[b.build], policy)
         if kept:
             frontiers[i] = frontier_of(kept, prices)
             by_run: dict[str, list[Sweep]] = {}
@@ -88,8 +89,7 @@ def gather_config(
             bands[i] = band([frontier_of(ss) for ss in by_run.values()])
     verdicts = {}
     for a, b in compare_pairs(len(seen), paired):
-        base = select.of_build(list(group), seen[a].build)
-        cand = select.of_build(list(group), seen[b].build)
+        base, cand = of_build[seen[a].build], of_build[seen[b].build]
         verdicts[a, b] = verdict_between(base, cand, list(group), policy, prices, runs)
     known = {s.run_id for s in group}
     return ConfigPage(
@@ -137,9 +137,12 @@ def build_site(
     keys = list(groups)
     global _WORK
     _WORK = (writer, groups, keys, policy, prices, runs, by_config)
+    # processes only where fork is how they start (Linux): elsewhere each would import and
+    # receive everything again, for little gain on a small fleet
+    workers = min(jobs or os.cpu_count() or 1, len(keys))
     try:
-        if _can_fork(jobs, len(keys)):
-            done = _in_processes(len(keys), jobs)
+        if workers > 1 and sys.platform == "linux":
+            done = _in_processes(len(keys), workers)
         else:
             done = [_one(i) for i in range(len(keys))]
         pages = writer.finish([row for row, _ in done])
@@ -167,14 +170,6 @@ def _one(i: int) -> tuple[dict[str, Any], int]:
     return writer.add(page), len(page.verdicts)
 
 
-def _can_fork(jobs: int | None, configs: int) -> bool:
-    """Processes only where fork is how they start (Linux): elsewhere each would import and
-    receive everything again, for little gain on a small fleet."""
-    wanted = jobs or os.cpu_count() or 1
-    return wanted > 1 and configs > 1 and sys.platform == "linux"
-
-
-def _in_processes(n: int, jobs: int | None) -> list[tuple[dict[str, Any], int]]:
-    workers = min(jobs or os.cpu_count() or 1, n)
+def _in_processes(n: int, workers: int) -> list[tuple[dict[str, Any], int]]:
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         return list(pool.map(_one, range(n), chunksize=max(1, n // (workers * 8))))
